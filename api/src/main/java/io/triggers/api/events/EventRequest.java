@@ -1,0 +1,57 @@
+package io.triggers.api.events;
+
+import io.triggers.api.web.RequestFields;
+import java.util.Set;
+import java.util.regex.Pattern;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One event as a producer submits it, validated against the contract.
+ *
+ * @param eventType      1–128 chars of {@code [A-Za-z0-9._:-]}
+ * @param source         optional, at most 128 chars
+ * @param payload        any JSON value but null
+ * @param metadata       an object (empty when absent); {@code priority} is low, normal or high
+ * @param idempotencyKey the {@code Idempotency-Key} header or else {@code dedup_id}; may be null
+ */
+public record EventRequest(String eventType, String source, JsonNode payload, ObjectNode metadata, String idempotencyKey) {
+
+    static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x20-\\x7E]{1,255}");
+    private static final Pattern PRIORITY = Pattern.compile("low|normal|high");
+    private static final Set<String> FIELDS = Set.of("event_type", "source", "payload", "metadata", "dedup_id");
+
+    /**
+     * Validates one event object. Every problem lands on {@code fields}' list; the result is null
+     * when there was any.
+     */
+    static EventRequest parse(RequestFields fields, String idempotencyHeader) {
+        String eventType = fields.string("event_type", true, 128, EVENT_TYPE);
+        String source = fields.string("source", false, 128, null);
+        JsonNode payload = fields.raw("payload");
+        if (payload == null || payload.isNull()) {
+            fields.problem("payload", "required", "payload is required and must not be null");
+        }
+        ObjectNode metadata = null;
+        JsonNode rawMetadata = fields.raw("metadata");
+        if (rawMetadata == null || rawMetadata.isNull()) {
+            metadata = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        } else if (!rawMetadata.isObject()) {
+            fields.problem("metadata", "invalid_type", "metadata must be an object");
+        } else {
+            metadata = (ObjectNode) rawMetadata;
+            JsonNode priority = metadata.get("priority");
+            if (priority != null && !(priority.isString() && PRIORITY.matcher(priority.stringValue()).matches())) {
+                fields.problem("metadata.priority", "invalid_value", "metadata.priority must be one of low, normal, high");
+            }
+        }
+        String dedupId = fields.string("dedup_id", false, 255, IDEMPOTENCY_KEY);
+        String key = idempotencyHeader != null ? idempotencyHeader : dedupId;
+        return fields.valid() ? new EventRequest(eventType, source, payload, metadata, key) : null;
+    }
+
+    static Set<String> fields() {
+        return FIELDS;
+    }
+}

@@ -1,0 +1,49 @@
+package io.triggers.api.health;
+
+import io.triggers.shared.Version;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+
+/** {@code GET /v1/health}: whether PostgreSQL and Redis answer, checked now, each within a second. */
+@RestController
+public final class HealthController {
+
+    private static final Duration CHECK_TIMEOUT = Duration.ofSeconds(1);
+
+    public record Health(String status, Instant timestamp, String version, Map<String, String> checks) {
+    }
+
+    private final DatabaseClient db;
+    private final ReactiveStringRedisTemplate redis;
+
+    public HealthController(DatabaseClient db, ReactiveStringRedisTemplate redis) {
+        this.db = db;
+        this.redis = redis;
+    }
+
+    @GetMapping("/v1/health")
+    public Mono<ResponseEntity<Health>> health() {
+        Mono<String> postgres = db.sql("SELECT 1").map(row -> "up").one()
+                .timeout(CHECK_TIMEOUT).onErrorReturn("down").defaultIfEmpty("down");
+        Mono<String> redisCheck = redis.execute(connection -> connection.ping()).next()
+                .timeout(CHECK_TIMEOUT).map(pong -> "up").onErrorReturn("down").defaultIfEmpty("down");
+        return Mono.zip(postgres, redisCheck).map(checks -> {
+            Map<String, String> results = new LinkedHashMap<>();
+            results.put("postgres", checks.getT1());
+            results.put("redis", checks.getT2());
+            boolean healthy = results.values().stream().allMatch("up"::equals);
+            Health health = new Health(healthy ? "healthy" : "unhealthy", io.triggers.shared.time.Timestamps.now(),
+                    Version.current(), results);
+            return ResponseEntity.status(healthy ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(health);
+        });
+    }
+}

@@ -1,0 +1,48 @@
+package io.triggers.api.keys;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+
+/**
+ * API key material. A key is {@code tk_live_} followed by 43 base64url characters (256 random
+ * bits); only its SHA-256 is stored. A keyed hash adds nothing for 256-bit random secrets, and
+ * plain SHA-256 keeps authentication one indexed lookup.
+ */
+public final class ApiKeys {
+
+    public static final String PREFIX = "tk_live_";
+    private static final int PREFIX_SHOWN = PREFIX.length() + 4;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private ApiKeys() {
+    }
+
+    /** A new plain key, to be shown once. */
+    public static String generate() {
+        byte[] bytes = new byte[32];
+        RANDOM.nextBytes(bytes);
+        return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    }
+
+    /** What a key's owner sees of it in listings: {@code tk_live_} and its first four characters. */
+    public static String displayPrefix(String key) {
+        return key.substring(0, PREFIX_SHOWN);
+    }
+
+    /** Whether a presented string can be a key at all, checked before any lookup. */
+    public static boolean wellFormed(String candidate) {
+        return candidate != null && candidate.length() == PREFIX.length() + 43 && candidate.startsWith(PREFIX);
+    }
+
+    /** SHA-256 of the key, as stored in {@code api_keys.key_hash}. */
+    public static byte[] hash(String key) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.US_ASCII));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+}

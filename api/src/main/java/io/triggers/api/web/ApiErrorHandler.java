@@ -1,0 +1,116 @@
+package io.triggers.api.web;
+
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import io.r2dbc.spi.R2dbcTransientResourceException;
+import java.net.ConnectException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.annotation.Order;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessResourceException;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.ResponseStatusException;
+import org.springframework.web.server.ServerWebExchange;
+import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.UnsupportedMediaTypeStatusException;
+import org.springframework.web.server.WebExceptionHandler;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one place errors become responses: every failure, ours or the framework's, leaves as the
+ * contract's error body with the request id, and never with a stack trace. Runs before Spring
+ * Boot's default handler (order -1).
+ */
+@Component
+@Order(-2)
+public final class ApiErrorHandler implements WebExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ApiErrorHandler.class);
+
+    private final JsonMapper json;
+    private final long maxPayloadBytes;
+
+    public ApiErrorHandler(JsonMapper json, io.triggers.api.events.IngestProperties ingest) {
+        this.json = json;
+        this.maxPayloadBytes = ingest.maxPayloadBytes();
+    }
+
+    @Override
+    public Mono<Void> handle(ServerWebExchange exchange, Throwable failure) {
+        ServerHttpResponse response = exchange.getResponse();
+        if (response.isCommitted()) {
+            return Mono.error(failure);
+        }
+        ApiException error = translate(exchange, failure);
+        String requestId = RequestIds.of(exchange);
+        response.setStatusCode(error.status());
+        response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+        response.getHeaders().set(RequestIds.HEADER, requestId);
+        error.headers().forEach(response.getHeaders()::set);
+        byte[] body = json.writeValueAsBytes(Map.of("error", body(error, requestId)));
+        return response.writeWith(Mono.fromSupplier(() -> response.bufferFactory().wrap(body)));
+    }
+
+    private static Map<String, Object> body(ApiException error, String requestId) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("code", error.code());
+        body.put("message", error.getMessage());
+        body.put("details", error.details());
+        body.put("request_id", requestId);
+        return body;
+    }
+
+    private ApiException translate(ServerWebExchange exchange, Throwable failure) {
+        if (failure instanceof ApiException api) {
+            return api;
+        }
+        if (failure instanceof DataBufferLimitException) {
+            return ApiException.payloadTooLarge(maxPayloadBytes);
+        }
+        if (failure instanceof UnsupportedMediaTypeStatusException) {
+            return ApiException.unsupportedMediaType("Content-Type must be application/json");
+        }
+        if (failure instanceof MethodNotAllowedException) {
+            return ApiException.methodNotAllowed(exchange.getRequest().getMethod() + " is not allowed here");
+        }
+        if (failure instanceof ServerWebInputException input) {
+            return ApiException.validation(input.getReason() == null ? "invalid request" : input.getReason(), List.of());
+        }
+        if (failure instanceof ResponseStatusException status && status.getStatusCode().value() == HttpStatus.NOT_FOUND.value()) {
+            return ApiException.notFound("no such resource: " + exchange.getRequest().getPath().value());
+        }
+        if (isDependencyDown(failure)) {
+            log.warn("dependency unavailable on {} {}: {}", exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath().value(), failure.toString());
+            return ApiException.serviceUnavailable("a storage dependency is unavailable; retry shortly", 2);
+        }
+        if (failure instanceof ResponseStatusException status && status.getStatusCode().is4xxClientError()) {
+            return ApiException.validation(status.getReason() == null ? "invalid request" : status.getReason(), List.of());
+        }
+        log.error("unhandled error on {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath().value(), failure);
+        return ApiException.internal();
+    }
+
+    private static boolean isDependencyDown(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof DataAccessResourceFailureException
+                    || cause instanceof TransientDataAccessResourceException
+                    || cause instanceof R2dbcNonTransientResourceException
+                    || cause instanceof R2dbcTransientResourceException
+                    || cause instanceof ConnectException
+                    || cause instanceof java.util.concurrent.TimeoutException) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

@@ -1,0 +1,67 @@
+package io.triggers.api.web;
+
+import java.io.InputStream;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Reads a JSON object request body within a size limit: a declared or streamed size over the limit
+ * is refused as soon as it is known (nothing past the limit is buffered), a non-JSON content type
+ * is a 415, and malformed JSON a 400.
+ */
+@Component
+public final class JsonBodies {
+
+    private final JsonMapper json;
+
+    public JsonBodies(JsonMapper json) {
+        this.json = json;
+    }
+
+    /** The body parsed as a JSON object, or an {@link ApiException}. */
+    public Mono<JsonNode> readObject(ServerHttpRequest request, long maxBytes) {
+        MediaType contentType = request.getHeaders().getContentType();
+        if (contentType == null || !isJson(contentType)) {
+            return Mono.error(ApiException.unsupportedMediaType("Content-Type must be application/json"));
+        }
+        long declared = request.getHeaders().getContentLength();
+        if (declared > maxBytes) {
+            return Mono.error(ApiException.payloadTooLarge(maxBytes));
+        }
+        int limit = (int) Math.min(maxBytes, Integer.MAX_VALUE - 1);
+        return DataBufferUtils.join(request.getBody(), limit)
+                .onErrorMap(DataBufferLimitException.class, e -> ApiException.payloadTooLarge(maxBytes))
+                .switchIfEmpty(Mono.error(() -> ApiException.malformedJson("request body is required")))
+                .map(this::parse);
+    }
+
+    private JsonNode parse(DataBuffer buffer) {
+        try (InputStream in = buffer.asInputStream(true)) {
+            JsonNode node = json.readTree(in);
+            if (node == null || node.isMissingNode()) {
+                throw ApiException.malformedJson("request body is required");
+            }
+            if (!node.isObject()) {
+                throw ApiException.malformedJson("request body must be a JSON object");
+            }
+            return node;
+        } catch (JacksonException e) {
+            throw ApiException.malformedJson("request body is not valid JSON");
+        } catch (java.io.IOException e) {
+            throw ApiException.malformedJson("request body could not be read");
+        }
+    }
+
+    private static boolean isJson(MediaType type) {
+        return MediaType.APPLICATION_JSON.isCompatibleWith(type)
+                || ("application".equals(type.getType()) && type.getSubtype().endsWith("+json"));
+    }
+}

@@ -1,0 +1,218 @@
+package io.triggers.testing;
+
+import com.redis.testcontainers.RedisContainer;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanIterator;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.net.URI;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.postgresql.PostgreSQLContainer;
+import org.testcontainers.utility.DockerImageName;
+
+/**
+ * The real PostgreSQL and Redis that tests run against. Testcontainers starts them where a Docker
+ * engine answers; otherwise the servers at {@code TRIGGERS_TEST_POSTGRES_URL} and
+ * {@code TRIGGERS_TEST_REDIS_URL} are used (defaults {@code localhost:5432}, user {@code postgres},
+ * and {@code localhost:6379}). Setting either variable skips the Docker probe.
+ *
+ * <p>Each test gets its own freshly created database ({@link #newDatabase()}) and Redis key prefix
+ * ({@link #newRedisPrefix()}), dropped when the JVM exits, so a developer's running instance is
+ * never touched. When a server cannot be reached the test fails with a message saying how to
+ * provide one; it is never skipped.
+ */
+public final class TestServers {
+
+    private static final Logger log = LoggerFactory.getLogger(TestServers.class);
+    private static TestServers instance;
+
+    private final String pgHost;
+    private final int pgPort;
+    private final String pgUser;
+    private final String pgPassword;
+    private final String redisHost;
+    private final int redisPort;
+    private final List<String> databases = new ArrayList<>();
+    private final List<String> redisPrefixes = new ArrayList<>();
+
+    private TestServers(String pgHost, int pgPort, String pgUser, String pgPassword, String redisHost, int redisPort) {
+        this.pgHost = pgHost;
+        this.pgPort = pgPort;
+        this.pgUser = pgUser;
+        this.pgPassword = pgPassword;
+        this.redisHost = redisHost;
+        this.redisPort = redisPort;
+    }
+
+    /** The servers for this JVM, started or located on first use. */
+    public static synchronized TestServers get() {
+        if (instance == null) {
+            instance = locate();
+            Runtime.getRuntime().addShutdownHook(new Thread(instance::cleanUp, "test-servers-cleanup"));
+        }
+        return instance;
+    }
+
+    private static TestServers locate() {
+        String pgSetting = System.getenv("TRIGGERS_TEST_POSTGRES_URL");
+        String redisSetting = System.getenv("TRIGGERS_TEST_REDIS_URL");
+        TestServers servers;
+        if (pgSetting == null && redisSetting == null && dockerAvailable()) {
+            servers = startContainers();
+        } else {
+            URI pg = uri(pgSetting == null ? "localhost:5432" : pgSetting, "postgresql");
+            URI redis = uri(redisSetting == null ? "localhost:6379" : redisSetting, "redis");
+            String user = "postgres";
+            String password = "";
+            if (pg.getUserInfo() != null) {
+                String[] parts = pg.getUserInfo().split(":", 2);
+                user = parts[0];
+                password = parts.length > 1 ? parts[1] : "";
+            }
+            servers = new TestServers(pg.getHost(), port(pg, 5432), user, password, redis.getHost(), port(redis, 6379));
+            log.info("No Docker engine (or TRIGGERS_TEST_*_URL set): using PostgreSQL at {}:{} and Redis at {}:{}",
+                    servers.pgHost, servers.pgPort, servers.redisHost, servers.redisPort);
+        }
+        servers.checkReachable();
+        return servers;
+    }
+
+    private static boolean dockerAvailable() {
+        try {
+            return DockerClientFactory.instance().isDockerAvailable();
+        } catch (RuntimeException | LinkageError e) {
+            return false;
+        }
+    }
+
+    @SuppressWarnings("resource") // the containers live as long as the JVM; Ryuk removes them
+    private static TestServers startContainers() {
+        PostgreSQLContainer postgres = new PostgreSQLContainer(DockerImageName.parse("postgres:15-alpine"));
+        RedisContainer redis = new RedisContainer(DockerImageName.parse("redis:7-alpine"));
+        postgres.start();
+        redis.start();
+        log.info("Started PostgreSQL and Redis containers");
+        return new TestServers(postgres.getHost(), postgres.getMappedPort(5432), postgres.getUsername(),
+                postgres.getPassword(), redis.getHost(), redis.getMappedPort(6379));
+    }
+
+    private static URI uri(String setting, String scheme) {
+        return URI.create(setting.contains("://") ? setting : scheme + "://" + setting);
+    }
+
+    private static int port(URI uri, int fallback) {
+        return uri.getPort() == -1 ? fallback : uri.getPort();
+    }
+
+    private void checkReachable() {
+        try (Connection ignored = adminConnection()) {
+            // reachable
+        } catch (SQLException e) {
+            throw new IllegalStateException("""
+                    Tests need a real PostgreSQL and none answered at %s:%d (%s).
+                    Start Docker (Testcontainers then starts one), or run PostgreSQL locally, or set
+                    TRIGGERS_TEST_POSTGRES_URL=postgresql://user:password@host:port to a server where that user may
+                    create databases.""".formatted(pgHost, pgPort, e.getMessage()), e);
+        }
+        RedisClient client = RedisClient.create(redisUri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            connection.sync().ping();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("""
+                    Tests need a real Redis and none answered at %s:%d (%s).
+                    Start Docker (Testcontainers then starts one), or run redis-server locally, or set
+                    TRIGGERS_TEST_REDIS_URL=redis://host:port.""".formatted(redisHost, redisPort, e.getMessage()), e);
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+
+    /** Creates an empty database for one test class and returns how to reach it. */
+    public synchronized TestDatabase newDatabase() {
+        String name = "triggers_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        try (Connection connection = adminConnection(); Statement statement = connection.createStatement()) {
+            statement.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("could not create test database " + name, e);
+        }
+        databases.add(name);
+        return new TestDatabase(name, pgHost, pgPort, pgUser, pgPassword);
+    }
+
+    /** A Redis key prefix no other test uses; its keys are deleted when the JVM exits. */
+    public synchronized String newRedisPrefix() {
+        String prefix = "triggers-test-" + UUID.randomUUID().toString().substring(0, 8).toLowerCase(Locale.ROOT);
+        redisPrefixes.add(prefix);
+        return prefix;
+    }
+
+    /** {@code redis://host:port} of the test Redis. */
+    public String redisUrl() {
+        return "redis://" + redisHost + ":" + redisPort;
+    }
+
+    /** The Lettuce URI of the test Redis. */
+    public RedisURI redisUri() {
+        return RedisURI.create(redisHost, redisPort);
+    }
+
+    /**
+     * The Spring properties that point an app at one test database and Redis prefix.
+     */
+    public Map<String, String> appProperties(TestDatabase database, String redisPrefix) {
+        Map<String, String> properties = new HashMap<>();
+        properties.put("spring.r2dbc.url", database.r2dbcUrl());
+        properties.put("spring.r2dbc.username", pgUser);
+        properties.put("spring.r2dbc.password", pgPassword);
+        properties.put("spring.flyway.url", database.jdbcUrl());
+        properties.put("spring.flyway.user", pgUser);
+        properties.put("spring.flyway.password", pgPassword);
+        properties.put("spring.data.redis.url", redisUrl());
+        properties.put("triggers.redis.key-prefix", redisPrefix);
+        return properties;
+    }
+
+    private Connection adminConnection() throws SQLException {
+        return DriverManager.getConnection("jdbc:postgresql://" + pgHost + ":" + pgPort + "/postgres", pgUser, pgPassword);
+    }
+
+    private synchronized void cleanUp() {
+        try (Connection connection = adminConnection(); Statement statement = connection.createStatement()) {
+            for (String name : databases) {
+                statement.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            }
+        } catch (SQLException e) {
+            log.warn("could not drop test databases {}: {}", databases, e.getMessage());
+        }
+        if (redisPrefixes.isEmpty()) {
+            return;
+        }
+        RedisClient client = RedisClient.create(redisUri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            for (String prefix : redisPrefixes) {
+                ScanIterator<String> keys = ScanIterator.scan(connection.sync(), ScanArgs.Builder.matches(prefix + ":*").limit(500));
+                while (keys.hasNext()) {
+                    connection.sync().unlink(keys.next());
+                }
+            }
+        } catch (RuntimeException e) {
+            log.warn("could not delete test Redis keys: {}", e.getMessage());
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
+    }
+}
