@@ -1,0 +1,28 @@
+package io.triggers.worker;
+
+import java.util.Map;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+
+/**
+ * The delivery worker: consumes the events stream and delivers signed webhooks. It serves no
+ * public API, only actuator.
+ */
+@SpringBootApplication(scanBasePackages = "io.triggers.worker")
+@ConfigurationPropertiesScan({"io.triggers.worker", "io.triggers.shared.config"})
+public class TriggersWorker {
+
+    /**
+     * The application, configured from {@code triggers-worker.yml} (and any {@code application.yml}),
+     * so api and worker can share one classpath in tests without reading each other's settings.
+     */
+    public static SpringApplicationBuilder application() {
+        return new SpringApplicationBuilder(TriggersWorker.class)
+                .properties(Map.of("spring.config.name", "triggers-worker,application"));
+    }
+
+    public static void main(String[] args) {
+        application().run(args);
+    }
+}

@@ -1,0 +1,123 @@
+package io.triggers.worker.delivery;
+
+import io.r2dbc.postgresql.codec.Json;
+import io.triggers.shared.ids.UuidV7;
+import io.triggers.worker.delivery.DeliveryTarget.EventData;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.Parameter;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/** What the worker reads and writes in PostgreSQL. */
+@Component
+final class DeliveryRepository {
+
+    // Deliveries still owed: not delivered yet, endpoint enabled, event neither acknowledged nor deleted.
+    private static final String OWED = """
+            SELECT e.id, e.organization_id, e.event_type, e.source, e.payload, e.metadata, e.created_at,
+                   d.endpoint_id, d.attempts, ep.url, ep.secret, ep.previous_secret, ep.previous_secret_expires_at
+            FROM events e
+            JOIN deliveries d ON d.event_id = e.id
+            JOIN endpoints ep ON ep.id = d.endpoint_id
+            WHERE e.id = :eventId
+              AND e.status <> 'acknowledged'
+              AND d.status IN ('pending', 'failed')
+              AND ep.enabled
+            """;
+
+    // The attempt row and the delivery's new state, in one statement.
+    private static final String RECORD_ATTEMPT = """
+            WITH delivery AS (
+                UPDATE deliveries
+                SET status = :status,
+                    attempts = attempts + 1,
+                    last_attempt_at = :attemptedAt,
+                    last_status_code = :statusCode,
+                    last_error = :error,
+                    delivered_at = CASE WHEN :status = 'delivered' THEN :attemptedAt ELSE delivered_at END,
+                    updated_at = :attemptedAt
+                WHERE event_id = :eventId AND endpoint_id = :endpointId
+                RETURNING event_id, endpoint_id, organization_id, attempts
+            )
+            INSERT INTO delivery_attempts (id, event_id, endpoint_id, organization_id, attempt, status_code,
+                                           duration_ms, error, response_excerpt, attempted_at)
+            SELECT :attemptId, event_id, endpoint_id, organization_id, attempts, :statusCode,
+                   :durationMs, :error, :excerpt, :attemptedAt
+            FROM delivery
+            """;
+
+    // The event's status follows from its deliveries; an acknowledged event keeps its status.
+    private static final String REFRESH_EVENT_STATUS = """
+            UPDATE events e
+            SET status = summary.status,
+                delivered_at = CASE WHEN summary.status = 'delivered' THEN coalesce(e.delivered_at, :now) ELSE e.delivered_at END,
+                updated_at = :now
+            FROM (SELECT CASE WHEN bool_and(d.status = 'delivered') THEN 'delivered'
+                              WHEN bool_or(d.status = 'dead') THEN 'dead'
+                              WHEN bool_or(d.status = 'failed') THEN 'failed'
+                              ELSE 'pending' END AS status,
+                         count(*) AS deliveries
+                  FROM deliveries d WHERE d.event_id = :eventId) summary
+            WHERE e.id = :eventId
+              AND summary.deliveries > 0
+              AND e.status <> 'acknowledged'
+              AND e.status <> summary.status
+            """;
+
+    private final DatabaseClient db;
+
+    DeliveryRepository(DatabaseClient db) {
+        this.db = db;
+    }
+
+    Mono<List<DeliveryTarget>> owed(UUID eventId, Instant now) {
+        return db.sql(OWED)
+                .bind("eventId", eventId)
+                .map(row -> {
+                    EventData event = new EventData(
+                            row.get("id", UUID.class),
+                            row.get("organization_id", UUID.class),
+                            row.get("event_type", String.class),
+                            row.get("source", String.class),
+                            row.get("payload", Json.class).asString(),
+                            row.get("metadata", Json.class).asString(),
+                            row.get("created_at", Instant.class));
+                    List<String> secrets = new ArrayList<>(2);
+                    secrets.add(row.get("secret", String.class));
+                    String previous = row.get("previous_secret", String.class);
+                    Instant previousExpires = row.get("previous_secret_expires_at", Instant.class);
+                    if (previous != null && previousExpires != null && previousExpires.isAfter(now)) {
+                        secrets.add(previous);
+                    }
+                    return new DeliveryTarget(event, row.get("endpoint_id", UUID.class), row.get("url", String.class),
+                            List.copyOf(secrets), row.get("attempts", Integer.class));
+                })
+                .all()
+                .collectList();
+    }
+
+    Mono<Void> recordAttempt(DeliveryTarget target, AttemptOutcome outcome, Instant attemptedAt) {
+        return db.sql(RECORD_ATTEMPT)
+                .bind("status", outcome.delivered() ? "delivered" : "failed")
+                .bind("attemptedAt", attemptedAt)
+                .bind("statusCode", Parameter.fromOrEmpty(outcome.statusCode(), Integer.class))
+                .bind("error", Parameter.fromOrEmpty(outcome.error(), String.class))
+                .bind("eventId", target.event().id())
+                .bind("endpointId", target.endpointId())
+                .bind("attemptId", UuidV7.next())
+                .bind("durationMs", (int) Math.min(outcome.durationMs(), Integer.MAX_VALUE))
+                .bind("excerpt", Parameter.fromOrEmpty(outcome.responseExcerpt(), String.class))
+                .then();
+    }
+
+    Mono<Void> refreshEventStatus(UUID eventId, Instant now) {
+        return db.sql(REFRESH_EVENT_STATUS)
+                .bind("eventId", eventId)
+                .bind("now", now)
+                .then();
+    }
+}

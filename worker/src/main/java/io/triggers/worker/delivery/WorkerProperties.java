@@ -1,0 +1,50 @@
+package io.triggers.worker.delivery;
+
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.UUID;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * {@code triggers.worker.*}: how one worker replica consumes the stream.
+ *
+ * @param consumerName this replica's consumer name in the group; unique per process when unset
+ * @param batchSize    entries per XREADGROUP (COUNT)
+ * @param concurrency  events delivered at once by this replica
+ * @param readBlock    how long one XREADGROUP waits for new entries (BLOCK); below the Redis command timeout
+ */
+@ConfigurationProperties("triggers.worker")
+public record WorkerProperties(
+        String consumerName,
+        @DefaultValue("64") int batchSize,
+        @DefaultValue("128") int concurrency,
+        @DefaultValue("2s") Duration readBlock) {
+
+    public WorkerProperties {
+        if (consumerName == null || consumerName.isBlank()) {
+            consumerName = host() + "-" + ManagementFactory.getRuntimeMXBean().getPid() + "-"
+                    + UUID.randomUUID().toString().substring(0, 8);
+        }
+        if (batchSize < 1 || concurrency < 1) {
+            throw new IllegalArgumentException("triggers.worker.batch-size and concurrency must be at least 1");
+        }
+        if (readBlock.isNegative() || readBlock.compareTo(Duration.ofSeconds(30)) > 0) {
+            throw new IllegalArgumentException("triggers.worker.read-block must be between 0 and 30s");
+        }
+    }
+
+    private static String host() {
+        String fromEnv = System.getenv("HOSTNAME");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return fromEnv;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (UnknownHostException e) {
+            return "worker";
+        }
+    }
+}
