@@ -1,0 +1,157 @@
+package io.triggers.e2e;
+
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.StreamMessage;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.models.stream.PendingMessage;
+import io.triggers.api.TriggersApi;
+import io.triggers.testing.TestDatabase;
+import io.triggers.testing.TestServers;
+import io.triggers.worker.TriggersWorker;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The whole service, api and worker, running in this JVM on its own test database and Redis
+ * prefix, driven over real HTTP.
+ */
+final class RunningService implements AutoCloseable {
+
+    static final String GROUP = "deliverers";
+
+    record Response(int status, HttpResponseHeaders headers, JsonNode body) {
+    }
+
+    record HttpResponseHeaders(java.net.http.HttpHeaders headers) {
+        String first(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+    }
+
+    final TestDatabase database;
+    final String redisPrefix;
+    final String adminToken = "admin-" + UUID.randomUUID();
+    private final ConfigurableApplicationContext api;
+    private final ConfigurableApplicationContext worker;
+    private final String baseUrl;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final JsonMapper json = JsonMapper.builder().build();
+    private final RedisClient redisClient;
+    private final StatefulRedisConnection<String, String> redis;
+
+    private RunningService(Map<String, String> extra) {
+        TestServers servers = TestServers.get();
+        database = servers.newDatabase();
+        redisPrefix = servers.newRedisPrefix();
+        Map<String, String> common = new HashMap<>(servers.appProperties(database, redisPrefix));
+        common.put("server.port", "0");
+        common.put("triggers.delivery.allow-private-targets", "true");
+        common.putAll(extra);
+        Map<String, String> apiProperties = new HashMap<>(common);
+        apiProperties.put("triggers.admin-token", adminToken);
+        // The api migrates the schema; the worker starts after it, as in production.
+        api = run(TriggersApi.application(), apiProperties);
+        worker = run(TriggersWorker.application(), common);
+        baseUrl = "http://127.0.0.1:" + api.getEnvironment().getProperty("local.server.port");
+        redisClient = RedisClient.create(servers.redisUri());
+        redis = redisClient.connect();
+    }
+
+    static RunningService start() {
+        return new RunningService(Map.of());
+    }
+
+    static RunningService start(Map<String, String> extra) {
+        return new RunningService(extra);
+    }
+
+    private static ConfigurableApplicationContext run(SpringApplicationBuilder application, Map<String, String> properties) {
+        // As arguments: builder properties are defaults, which the app's own yml would override.
+        String[] args = properties.entrySet().stream().map(p -> "--" + p.getKey() + "=" + p.getValue()).toArray(String[]::new);
+        return application.run(args);
+    }
+
+    /** Creates an organization and returns its API key. */
+    String newOrganizationKey(String name) {
+        Response created = call("POST", "/v1/organizations", adminToken, "{\"name\":\"" + name + "\"}");
+        if (created.status() != 201) {
+            throw new IllegalStateException("organization not created: " + created.status() + " " + created.body());
+        }
+        return created.body().get("api_key").get("key").stringValue();
+    }
+
+    /** Creates an endpoint for {@code url} and returns its body (id, secret, …). */
+    JsonNode newEndpoint(String key, String url) {
+        Response created = call("POST", "/v1/endpoints", key, "{\"url\":\"" + url + "\"}");
+        if (created.status() != 201) {
+            throw new IllegalStateException("endpoint not created: " + created.status() + " " + created.body());
+        }
+        return created.body();
+    }
+
+    Response call(String method, String path, String bearer, String body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofSeconds(10))
+                .header("Content-Type", "application/json")
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        if (bearer != null) {
+            request.header("Authorization", "Bearer " + bearer);
+        }
+        try {
+            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            JsonNode parsed = response.body().isEmpty() ? null : json.readTree(response.body());
+            return new Response(response.statusCode(), new HttpResponseHeaders(response.headers()), parsed);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    Connection jdbc() throws SQLException {
+        return DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
+    }
+
+    String streamKey() {
+        return redisPrefix + ":events";
+    }
+
+    /** The stream entry that carries {@code eventId}, if any. */
+    Optional<StreamMessage<String, String>> streamEntryOf(String eventId) {
+        List<StreamMessage<String, String>> entries = redis.sync().xrange(streamKey(), Range.create("-", "+"));
+        return entries.stream().filter(entry -> eventId.equals(entry.getBody().get("event_id"))).findFirst();
+    }
+
+    /** Whether the stream entry {@code messageId} is in the group's pending list. */
+    boolean isPending(String messageId) {
+        List<PendingMessage> pending = redis.sync().xpending(streamKey(), GROUP,
+                Range.create(messageId, messageId), io.lettuce.core.Limit.from(1));
+        return pending.stream().anyMatch(message -> message.getId().equals(messageId));
+    }
+
+    @Override
+    public void close() {
+        worker.close();
+        api.close();
+        redis.close();
+        redisClient.shutdown();
+    }
+}
