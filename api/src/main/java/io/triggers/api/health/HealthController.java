@@ -1,6 +1,7 @@
 package io.triggers.api.health;
 
 import io.triggers.shared.Version;
+import io.triggers.shared.time.Timestamps;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -41,7 +42,7 @@ public final class HealthController {
             results.put("postgres", checks.getT1());
             results.put("redis", checks.getT2());
             boolean healthy = results.values().stream().allMatch("up"::equals);
-            Health health = new Health(healthy ? "healthy" : "unhealthy", io.triggers.shared.time.Timestamps.now(),
+            Health health = new Health(healthy ? "healthy" : "unhealthy", Timestamps.now(),
                     Version.current(), results);
             return ResponseEntity.status(healthy ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE).body(health);
         });

@@ -1,6 +1,7 @@
 package io.triggers.api.web;
 
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import io.triggers.api.events.IngestProperties;
 import io.r2dbc.spi.R2dbcTransientResourceException;
 import java.net.ConnectException;
 import java.util.LinkedHashMap;
@@ -39,7 +40,7 @@ public final class ApiErrorHandler implements WebExceptionHandler {
     private final JsonMapper json;
     private final long maxPayloadBytes;
 
-    public ApiErrorHandler(JsonMapper json, io.triggers.api.events.IngestProperties ingest) {
+    public ApiErrorHandler(JsonMapper json, IngestProperties ingest) {
         this.json = json;
         this.maxPayloadBytes = ingest.maxPayloadBytes();
     }
