@@ -1,6 +1,8 @@
 package io.triggers.api.auth;
 
 import io.triggers.api.keys.ApiKeys;
+import io.triggers.api.keys.KeyResolver;
+import io.triggers.api.ratelimit.RateLimiter;
 import io.triggers.api.web.ApiException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -25,12 +27,17 @@ public final class Authentication implements WebFilter {
 
     private static final String BEARER = "bearer ";
 
-    private final ApiKeyRepository keys;
-    private final AdminProperties admin;
+    /** Batches are charged one unit per item by their handler, once the items are counted. */
+    private static final String BATCH_PATH = "/v1/events/batch";
 
-    public Authentication(ApiKeyRepository keys, AdminProperties admin) {
+    private final KeyResolver keys;
+    private final AdminProperties admin;
+    private final RateLimiter rateLimiter;
+
+    public Authentication(KeyResolver keys, AdminProperties admin, RateLimiter rateLimiter) {
         this.keys = keys;
         this.admin = admin;
+        this.rateLimiter = rateLimiter;
     }
 
     @Override
@@ -49,11 +56,19 @@ public final class Authentication implements WebFilter {
         if (!ApiKeys.wellFormed(key)) {
             return Mono.error(ApiException.unauthorized("invalid API key"));
         }
-        return keys.findActive(key)
+        return keys.resolve(key)
                 .switchIfEmpty(Mono.error(() -> ApiException.unauthorized("invalid API key")))
                 .flatMap(tenant -> {
                     exchange.getAttributes().put(Tenant.ATTRIBUTE, tenant);
-                    return chain.filter(exchange);
+                    if (path.equals(BATCH_PATH)) {
+                        return chain.filter(exchange);
+                    }
+                    return rateLimiter.acquire(tenant, 1).flatMap(decision -> {
+                        decision.applyTo(exchange.getResponse().getHeaders());
+                        return decision.granted() < 1
+                                ? Mono.error(ApiException.rateLimited(Math.max(1, decision.retryAfterSeconds())))
+                                : chain.filter(exchange);
+                    });
                 });
     }
 

@@ -8,6 +8,8 @@ import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.connection.stream.StreamRecords;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
+import java.util.List;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -28,13 +30,17 @@ public final class EventQueue {
         this.keys = redisKeys.streamKeys();
     }
 
-    /** XADDs the entry; completes empty whether or not Redis took it. */
-    public Mono<Void> enqueue(StreamEntry entry) {
-        return redis.opsForStream()
-                .add(StreamRecords.newRecord().in(keys.events()).ofMap(entry.toFields()))
-                .doOnError(e -> log.warn("event {} committed but not queued (Redis: {}); it waits for re-enqueueing",
-                        entry.eventId(), e.toString()))
-                .onErrorResume(e -> Mono.empty())
+    /**
+     * XADDs the entries, all sent without waiting for each other's replies (Lettuce pipelines them
+     * on its shared connection); completes empty whether or not Redis took them.
+     */
+    public Mono<Void> enqueueAll(List<StreamEntry> entries) {
+        return Flux.fromIterable(entries)
+                .flatMap(entry -> redis.opsForStream()
+                        .add(StreamRecords.newRecord().in(keys.events()).ofMap(entry.toFields()))
+                        .doOnError(e -> log.warn("event {} committed but not queued (Redis: {}); it waits for re-enqueueing",
+                                entry.eventId(), e.toString()))
+                        .onErrorResume(e -> Mono.empty()), entries.size() + 1)
                 .then();
     }
 }

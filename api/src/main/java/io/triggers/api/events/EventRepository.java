@@ -2,10 +2,12 @@ package io.triggers.api.events;
 
 import io.r2dbc.postgresql.codec.Json;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.springframework.r2dbc.core.DatabaseClient;
-import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
@@ -14,25 +16,63 @@ import reactor.core.publisher.Mono;
 public final class EventRepository {
 
     /*
-     * The event and one delivery per matching, enabled endpoint, in one statement (so one round
-     * trip and atomic without an explicit transaction). An endpoint matches when its event_types
-     * is empty, names the type, or holds a pattern ending in '*' whose prefix the type starts with.
+     * Any number of events in one statement (one round trip, atomic without an explicit
+     * transaction): each event's idempotency key is claimed, each event whose key was claimed (or
+     * that has none) is inserted, and so is one delivery per matching, enabled endpoint. An
+     * endpoint matches when its event_types is empty, names the type, or holds a pattern ending in
+     * '*' whose prefix the type starts with. A key older than 24 hours is expired and taken over.
+     * The primary key of idempotency_keys is what makes two concurrent requests with one key
+     * create one event: the second waits for the first's commit and then claims nothing.
      */
-    private static final String INSERT_WITH_DELIVERIES = """
-            WITH event AS (
-                INSERT INTO events (id, organization_id, event_type, source, payload, metadata, status, request_id, created_at, updated_at)
-                VALUES (:id, :organizationId, :eventType, :source, :payload, :metadata, 'pending', :requestId, :createdAt, :createdAt)
+    private static final String INSERT_ALL = """
+            WITH input AS (
+                SELECT * FROM unnest(:ids::uuid[], :eventTypes::text[], :sources::text[], :payloads::text[],
+                                     :metadata::text[], :keys::text[], :fingerprints::text[], :requestIds::text[],
+                                     :createdAts::text[])
+                    AS t(id, event_type, source, payload, metadata, idempotency_key, fingerprint, request_id, created_at)
+            ),
+            claimed AS (
+                INSERT INTO idempotency_keys (organization_id, idempotency_key, event_id, request_fingerprint, created_at)
+                SELECT :organizationId, idempotency_key, id, decode(fingerprint, 'hex'), created_at::timestamptz
+                FROM input WHERE idempotency_key IS NOT NULL
+                ON CONFLICT (organization_id, idempotency_key) DO UPDATE
+                    SET event_id = EXCLUDED.event_id,
+                        request_fingerprint = EXCLUDED.request_fingerprint,
+                        created_at = EXCLUDED.created_at
+                    WHERE idempotency_keys.created_at < EXCLUDED.created_at - interval '24 hours'
+                RETURNING event_id
+            ),
+            event AS (
+                INSERT INTO events (id, organization_id, event_type, source, payload, metadata, status, request_id,
+                                    created_at, updated_at)
+                SELECT id, :organizationId, event_type, source, payload::jsonb, metadata::jsonb, 'pending', request_id,
+                       created_at::timestamptz, created_at::timestamptz
+                FROM input
+                WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
                 RETURNING id, organization_id, event_type, created_at
+            ),
+            delivery AS (
+                INSERT INTO deliveries (event_id, endpoint_id, organization_id, status, created_at, updated_at)
+                SELECT event.id, endpoint.id, event.organization_id, 'pending', event.created_at, event.created_at
+                FROM event
+                JOIN endpoints endpoint ON endpoint.organization_id = event.organization_id AND endpoint.enabled
+                WHERE cardinality(endpoint.event_types) = 0
+                   OR event.event_type = ANY (endpoint.event_types)
+                   OR EXISTS (SELECT 1 FROM unnest(endpoint.event_types) AS filter(pattern)
+                              WHERE right(filter.pattern, 1) = '*'
+                                AND starts_with(event.event_type, left(filter.pattern, -1)))
+                RETURNING event_id
             )
-            INSERT INTO deliveries (event_id, endpoint_id, organization_id, status, created_at, updated_at)
-            SELECT event.id, endpoint.id, event.organization_id, 'pending', event.created_at, event.created_at
+            SELECT event.id, (SELECT count(*) FROM delivery WHERE delivery.event_id = event.id) AS deliveries
             FROM event
-            JOIN endpoints endpoint ON endpoint.organization_id = event.organization_id AND endpoint.enabled
-            WHERE cardinality(endpoint.event_types) = 0
-               OR event.event_type = ANY (endpoint.event_types)
-               OR EXISTS (SELECT 1 FROM unnest(endpoint.event_types) AS filter(pattern)
-                          WHERE right(filter.pattern, 1) = '*'
-                            AND starts_with(event.event_type, left(filter.pattern, -1)))
+            """;
+
+    private static final String FIND_BY_KEYS = """
+            SELECT k.idempotency_key, encode(k.request_fingerprint, 'hex') AS fingerprint,
+                   e.id, e.event_type, e.source, e.request_id, e.created_at
+            FROM idempotency_keys k
+            JOIN events e ON e.id = k.event_id
+            WHERE k.organization_id = :organizationId AND k.idempotency_key = ANY (:keys::text[])
             """;
 
     private static final String FIND_EVENT = """
@@ -46,9 +86,19 @@ public final class EventRepository {
             ORDER BY created_at, endpoint_id
             """;
 
-    /** A new event ready to store. */
+    /**
+     * A new event ready to store.
+     *
+     * @param fingerprint SHA-256 of what was submitted, compared when its idempotency key is used again
+     */
     public record NewEvent(UUID id, UUID organizationId, String eventType, String source, String payloadJson,
-                           String metadataJson, String requestId, Instant createdAt) {
+                           String metadataJson, String idempotencyKey, byte[] fingerprint, String requestId,
+                           Instant createdAt) {
+    }
+
+    /** What a used idempotency key points at: the original request's fingerprint and response. */
+    public record KeyedEvent(String idempotencyKey, byte[] fingerprint, UUID eventId, String eventType, String source,
+                             String requestId, Instant createdAt) {
     }
 
     /** A stored event as {@code GET /v1/events/{id}} shows it. */
@@ -66,19 +116,45 @@ public final class EventRepository {
         this.db = db;
     }
 
-    /** Stores the event with its deliveries; emits how many deliveries (matching endpoints) it got. */
-    public Mono<Long> insert(NewEvent event) {
-        return db.sql(INSERT_WITH_DELIVERIES)
-                .bind("id", event.id())
-                .bind("organizationId", event.organizationId())
-                .bind("eventType", event.eventType())
-                .bind("source", Parameter.fromOrEmpty(event.source(), String.class))
-                .bind("payload", Json.of(event.payloadJson()))
-                .bind("metadata", Json.of(event.metadataJson()))
-                .bind("requestId", Parameter.fromOrEmpty(event.requestId(), String.class))
-                .bind("createdAt", event.createdAt())
-                .fetch()
-                .rowsUpdated();
+    /**
+     * Stores the events of one organization with their deliveries, in one statement. Emits, for
+     * each event actually inserted, its id and how many deliveries it got; an event whose
+     * idempotency key was already taken is absent from the map.
+     */
+    public Mono<Map<UUID, Long>> insertAll(UUID organizationId, List<NewEvent> events) {
+        HexFormat hex = HexFormat.of();
+        return db.sql(INSERT_ALL)
+                .bind("organizationId", organizationId)
+                .bind("ids", events.stream().map(NewEvent::id).toArray(UUID[]::new))
+                .bind("eventTypes", events.stream().map(NewEvent::eventType).toArray(String[]::new))
+                .bind("sources", events.stream().map(NewEvent::source).toArray(String[]::new))
+                .bind("payloads", events.stream().map(NewEvent::payloadJson).toArray(String[]::new))
+                .bind("metadata", events.stream().map(NewEvent::metadataJson).toArray(String[]::new))
+                .bind("keys", events.stream().map(NewEvent::idempotencyKey).toArray(String[]::new))
+                .bind("fingerprints", events.stream().map(e -> hex.formatHex(e.fingerprint())).toArray(String[]::new))
+                .bind("requestIds", events.stream().map(NewEvent::requestId).toArray(String[]::new))
+                .bind("createdAts", events.stream().map(e -> e.createdAt().toString()).toArray(String[]::new))
+                .map(row -> Map.entry(row.get("id", UUID.class), row.get("deliveries", Long.class)))
+                .all()
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    }
+
+    /** The events the given idempotency keys already point at, by key. */
+    public Mono<Map<String, KeyedEvent>> findByIdempotencyKeys(UUID organizationId, List<String> keys) {
+        HexFormat hex = HexFormat.of();
+        return db.sql(FIND_BY_KEYS)
+                .bind("organizationId", organizationId)
+                .bind("keys", keys.toArray(String[]::new))
+                .map(row -> new KeyedEvent(
+                        row.get("idempotency_key", String.class),
+                        hex.parseHex(row.get("fingerprint", String.class)),
+                        row.get("id", UUID.class),
+                        row.get("event_type", String.class),
+                        row.get("source", String.class),
+                        row.get("request_id", String.class),
+                        row.get("created_at", Instant.class)))
+                .all()
+                .collectMap(KeyedEvent::idempotencyKey);
     }
 
     /** The organization's event, or empty (another organization's event is as absent as a missing one). */

@@ -1,6 +1,10 @@
 package io.triggers.api.events;
 
 import io.triggers.api.web.RequestFields;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Set;
 import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
@@ -20,7 +24,9 @@ public record EventRequest(String eventType, String source, JsonNode payload, Ob
     static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x20-\\x7E]{1,255}");
     private static final Pattern PRIORITY = Pattern.compile("low|normal|high");
-    private static final Set<String> FIELDS = Set.of("event_type", "source", "payload", "metadata", "dedup_id");
+    static final Set<String> FIELDS = Set.of("event_type", "source", "payload", "metadata", "dedup_id");
+    static final Set<String> BATCH_ITEM_FIELDS = Set.of("event_type", "source", "payload", "metadata", "dedup_id",
+            "idempotency_key");
 
     /**
      * Validates one event object. Every problem lands on {@code fields}' list; the result is null
@@ -51,7 +57,23 @@ public record EventRequest(String eventType, String source, JsonNode payload, Ob
         return fields.valid() ? new EventRequest(eventType, source, payload, metadata, key) : null;
     }
 
-    static Set<String> fields() {
-        return FIELDS;
+    /**
+     * What identifies a request for idempotency: SHA-256 over what is stored (type, source, and
+     * payload and metadata as normalized JSON), so insignificant whitespace does not count.
+     */
+    static byte[] fingerprint(String eventType, String source, String payloadJson, String metadataJson) {
+        try {
+            MessageDigest digest = MessageDigest.getInstance("SHA-256");
+            for (String part : new String[] {eventType, source, payloadJson, metadataJson}) {
+                // A presence byte and the length keep (null, "") and shifted boundaries apart.
+                byte[] bytes = part == null ? new byte[0] : part.getBytes(StandardCharsets.UTF_8);
+                digest.update((byte) (part == null ? 0 : 1));
+                digest.update(ByteBuffer.allocate(4).putInt(bytes.length).array());
+                digest.update(bytes);
+            }
+            return digest.digest();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -1,20 +1,32 @@
 package io.triggers.api.events;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonRawValue;
 import io.triggers.api.auth.Tenant;
+import io.triggers.api.events.EventIngestion.Created;
+import io.triggers.api.events.EventIngestion.Outcome;
+import io.triggers.api.events.EventIngestion.Rejected;
+import io.triggers.api.events.EventIngestion.Replayed;
 import io.triggers.api.events.EventRepository.NewEvent;
 import io.triggers.api.events.EventRepository.StoredDelivery;
 import io.triggers.api.events.EventRepository.StoredEvent;
+import io.triggers.api.events.IdempotencyGuard.Finished;
+import io.triggers.api.events.IdempotencyGuard.InFlight;
+import io.triggers.api.events.IdempotencyGuard.Owned;
+import io.triggers.api.ratelimit.RateLimiter;
 import io.triggers.api.web.ApiException;
+import io.triggers.api.web.FieldIssue;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
 import io.triggers.api.web.RequestIds;
 import io.triggers.shared.ids.UuidV7;
-import io.triggers.shared.stream.StreamEntry;
 import io.triggers.shared.time.Timestamps;
-import com.fasterxml.jackson.annotation.JsonRawValue;
 import java.net.URI;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -25,61 +37,197 @@ import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Ingesting and reading events. */
 @RestController
 public final class EventsController {
 
-    public record EventCreated(UUID eventId, String eventType, String source, String status, Instant createdAt, String requestId) {
-    }
+    static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
+    static final int MAX_BATCH_ITEMS = 500;
+    static final long MAX_BATCH_BYTES = 5L * 1024 * 1024;
+    private static final Set<String> BATCH_FIELDS = Set.of("events");
 
     public record EventView(UUID eventId, String eventType, String source, @JsonRawValue String payload,
                             @JsonRawValue String metadata, String status, Instant createdAt, Instant acknowledgedAt,
                             Instant deliveredAt, List<StoredDelivery> deliveries) {
     }
 
+    /** One item's result in a batch answer. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record BatchItemResult(int index, int status, UUID eventId, ItemError error) {
+    }
+
+    public record ItemError(String code, String message, List<FieldIssue> details) {
+    }
+
+    public record BatchResult(List<BatchItemResult> results) {
+    }
+
     private final EventRepository events;
-    private final EventQueue queue;
+    private final EventIngestion ingestion;
+    private final IdempotencyGuard idempotency;
+    private final RateLimiter rateLimiter;
     private final JsonBodies bodies;
     private final JsonMapper json;
     private final IngestProperties ingest;
 
-    public EventsController(EventRepository events, EventQueue queue, JsonBodies bodies, JsonMapper json, IngestProperties ingest) {
+    public EventsController(EventRepository events, EventIngestion ingestion, IdempotencyGuard idempotency,
+                            RateLimiter rateLimiter, JsonBodies bodies, JsonMapper json, IngestProperties ingest) {
         this.events = events;
-        this.queue = queue;
+        this.ingestion = ingestion;
+        this.idempotency = idempotency;
+        this.rateLimiter = rateLimiter;
         this.bodies = bodies;
         this.json = json;
         this.ingest = ingest;
     }
 
     /**
-     * Ingests one event: validate, commit the event and its deliveries, queue it, answer 201. The
-     * answer comes only after the commit.
+     * Ingests one event: validate, commit the event and its deliveries, queue it, answer 201 — only
+     * after the commit. With an idempotency key, a repeat answers 200 with the first answer.
      */
     @PostMapping("/v1/events")
     public Mono<ResponseEntity<EventCreated>> ingest(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, ServerWebExchange exchange) {
-        String idempotencyKey = exchange.getRequest().getHeaders().getFirst("Idempotency-Key");
-        if (idempotencyKey != null && !EventRequest.IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
-            return Mono.error(ApiException.validation("Idempotency-Key", "invalid_format",
+        String headerKey = exchange.getRequest().getHeaders().getFirst(IDEMPOTENCY_HEADER);
+        if (headerKey != null && !EventRequest.IDEMPOTENCY_KEY.matcher(headerKey).matches()) {
+            return Mono.error(ApiException.validation(IDEMPOTENCY_HEADER, "invalid_format",
                     "Idempotency-Key must be 1-255 printable ASCII characters"));
         }
         String requestId = RequestIds.of(exchange);
         return bodies.readObject(exchange.getRequest(), ingest.maxPayloadBytes()).flatMap(body -> {
-            RequestFields fields = new RequestFields(body, EventRequest.fields());
-            EventRequest request = EventRequest.parse(fields, idempotencyKey);
+            RequestFields fields = new RequestFields(body, EventRequest.FIELDS);
+            EventRequest request = EventRequest.parse(fields, headerKey);
             fields.throwIfInvalid();
-            NewEvent event = new NewEvent(UuidV7.next(), tenant.organizationId(), request.eventType(), request.source(),
-                    json.writeValueAsString(request.payload()), json.writeValueAsString(request.metadata()),
-                    requestId, Timestamps.now());
-            return events.insert(event)
-                    .flatMap(deliveries -> deliveries == 0 ? Mono.empty()
-                            : queue.enqueue(new StreamEntry(event.id(), event.organizationId(), requestId)))
-                    .then(Mono.fromSupplier(() -> ResponseEntity.status(HttpStatus.CREATED)
-                            .location(URI.create("/v1/events/" + event.id()))
-                            .body(new EventCreated(event.id(), event.eventType(), event.source(), "pending",
-                                    event.createdAt(), requestId))));
+            NewEvent event = newEvent(tenant, request, requestId);
+            if (event.idempotencyKey() == null) {
+                return store(tenant, event);
+            }
+            String fingerprint = HexFormat.of().formatHex(event.fingerprint());
+            return idempotency.claim(tenant.organizationId(), event.idempotencyKey(), fingerprint).flatMap(claim -> {
+                if (claim instanceof InFlight) {
+                    return Mono.error(ApiException.idempotencyKeyInFlight());
+                }
+                if (claim instanceof Finished finished) {
+                    return finished.fingerprint().equals(fingerprint)
+                            ? Mono.just(answer(HttpStatus.OK, finished.response()))
+                            : Mono.error(ApiException.idempotencyKeyReused());
+                }
+                if (claim instanceof Owned owned) {
+                    return store(tenant, event)
+                            .flatMap(answer -> idempotency.complete(owned, fingerprint, answer.getBody()).thenReturn(answer))
+                            .onErrorResume(e -> idempotency.release(owned).then(Mono.error(e)));
+                }
+                return store(tenant, event);
+            });
         });
+    }
+
+    private Mono<ResponseEntity<EventCreated>> store(Tenant tenant, NewEvent event) {
+        return ingestion.ingest(tenant.organizationId(), List.of(event)).map(outcomes -> {
+            Outcome outcome = outcomes.get(0);
+            if (outcome instanceof Created created) {
+                return answer(HttpStatus.CREATED, created.response());
+            }
+            if (outcome instanceof Replayed replayed) {
+                return answer(HttpStatus.OK, replayed.response());
+            }
+            throw ((Rejected) outcome).error();
+        });
+    }
+
+    private static ResponseEntity<EventCreated> answer(HttpStatus status, EventCreated body) {
+        ResponseEntity.BodyBuilder answer = ResponseEntity.status(status).location(URI.create("/v1/events/" + body.eventId()));
+        if (status == HttpStatus.OK) {
+            answer.header("Idempotent-Replayed", "true");
+        }
+        return answer.body(body);
+    }
+
+    /**
+     * Ingests up to 500 events. Items succeed or fail one by one; the valid ones are committed
+     * together in one statement. Each item costs one unit of the rate limit; items past what the
+     * limit grants are answered 429 one by one (the whole request is 429 when none is granted).
+     */
+    @PostMapping("/v1/events/batch")
+    public Mono<ResponseEntity<BatchResult>> batch(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, ServerWebExchange exchange) {
+        String requestId = RequestIds.of(exchange);
+        return bodies.readObject(exchange.getRequest(), MAX_BATCH_BYTES).flatMap(body -> {
+            RequestFields fields = new RequestFields(body, BATCH_FIELDS);
+            JsonNode items = fields.raw("events");
+            if (items == null || !items.isArray()) {
+                fields.problem("events", items == null ? "required" : "invalid_type", "events must be an array of events");
+            } else if (items.isEmpty() || items.size() > MAX_BATCH_ITEMS) {
+                fields.problem("events", "invalid_size", "events must hold 1 to " + MAX_BATCH_ITEMS + " events");
+            }
+            fields.throwIfInvalid();
+            return rateLimiter.acquire(tenant, items.size()).flatMap(decision -> {
+                decision.applyTo(exchange.getResponse().getHeaders());
+                if (decision.granted() == 0) {
+                    return Mono.error(ApiException.rateLimited(Math.max(1, decision.retryAfterSeconds())));
+                }
+                return ingestBatch(tenant, items, decision, requestId).map(ResponseEntity::ok);
+            });
+        });
+    }
+
+    private Mono<BatchResult> ingestBatch(Tenant tenant, JsonNode items, RateLimiter.Decision decision, String requestId) {
+        BatchItemResult[] results = new BatchItemResult[items.size()];
+        List<NewEvent> valid = new ArrayList<>();
+        List<Integer> validIndexes = new ArrayList<>();
+        for (int index = 0; index < items.size(); index++) {
+            if (index >= decision.granted()) {
+                results[index] = failed(index, ApiException.rateLimited(Math.max(1, decision.retryAfterSeconds())));
+                continue;
+            }
+            JsonNode item = items.get(index);
+            if (!item.isObject()) {
+                results[index] = failed(index, ApiException.validation("events[" + index + "] must be an object",
+                        List.of(new FieldIssue("events[" + index + "]", "invalid_type"))));
+                continue;
+            }
+            RequestFields fields = new RequestFields(item, EventRequest.BATCH_ITEM_FIELDS);
+            String itemKey = fields.string("idempotency_key", false, 255, EventRequest.IDEMPOTENCY_KEY);
+            EventRequest request = EventRequest.parse(fields, itemKey);
+            if (request == null) {
+                results[index] = failed(index, fields.toException());
+                continue;
+            }
+            valid.add(newEvent(tenant, request, requestId));
+            validIndexes.add(index);
+        }
+        if (valid.isEmpty()) {
+            return Mono.just(new BatchResult(List.of(results)));
+        }
+        return ingestion.ingest(tenant.organizationId(), valid).map(outcomes -> {
+            for (int i = 0; i < outcomes.size(); i++) {
+                int index = validIndexes.get(i);
+                Outcome outcome = outcomes.get(i);
+                if (outcome instanceof Created created) {
+                    results[index] = new BatchItemResult(index, 201, created.response().eventId(), null);
+                } else if (outcome instanceof Replayed replayed) {
+                    results[index] = new BatchItemResult(index, 200, replayed.response().eventId(), null);
+                } else {
+                    results[index] = failed(index, ((Rejected) outcome).error());
+                }
+            }
+            return new BatchResult(List.of(results));
+        });
+    }
+
+    private static BatchItemResult failed(int index, ApiException error) {
+        return new BatchItemResult(index, error.status().value(), null,
+                new ItemError(error.code(), error.getMessage(), error.details()));
+    }
+
+    private NewEvent newEvent(Tenant tenant, EventRequest request, String requestId) {
+        String payload = json.writeValueAsString(request.payload());
+        String metadata = json.writeValueAsString(request.metadata());
+        return new NewEvent(UuidV7.next(), tenant.organizationId(), request.eventType(),
+                request.source(), payload, metadata, request.idempotencyKey(),
+                EventRequest.fingerprint(request.eventType(), request.source(), payload, metadata),
+                requestId, Timestamps.now());
     }
 
     @GetMapping("/v1/events/{id}")

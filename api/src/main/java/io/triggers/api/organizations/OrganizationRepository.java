@@ -1,5 +1,6 @@
 package io.triggers.api.organizations;
 
+import io.r2dbc.spi.Readable;
 import java.time.Instant;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -22,6 +23,29 @@ public final class OrganizationRepository {
             SELECT :keyId, organization.id, :keyHash, :keyPrefix, :now FROM organization
             """;
 
+    private static final String FIND = """
+            SELECT id, name, tier, rate_limit_per_minute, created_at, updated_at FROM organizations WHERE id = :id
+            """;
+
+    // Each field changes only when its set* flag is true (absent from the PATCH body otherwise).
+    private static final String UPDATE = """
+            UPDATE organizations
+            SET name = CASE WHEN :setName THEN :name ELSE name END,
+                tier = CASE WHEN :setTier THEN :tier ELSE tier END,
+                rate_limit_per_minute = CASE WHEN :setRateLimit THEN :rateLimit ELSE rate_limit_per_minute END,
+                updated_at = :now
+            WHERE id = :id
+            RETURNING id, name, tier, rate_limit_per_minute, created_at, updated_at
+            """;
+
+    /** An organization as stored; {@code rateLimitOverride} null means its tier's limit. */
+    public record Organization(UUID id, String name, String tier, Integer rateLimitOverride, Instant createdAt, Instant updatedAt) {
+    }
+
+    /** A PATCH: per field, whether it was given, and its new value. */
+    public record Changes(boolean setName, String name, boolean setTier, String tier, boolean setRateLimit, Integer rateLimit) {
+    }
+
     private final DatabaseClient db;
 
     public OrganizationRepository(DatabaseClient db) {
@@ -40,5 +64,29 @@ public final class OrganizationRepository {
                 .bind("keyHash", keyHash)
                 .bind("keyPrefix", keyPrefix)
                 .then();
+    }
+
+    public Mono<Organization> find(UUID id) {
+        return db.sql(FIND).bind("id", id).map(OrganizationRepository::organization).one();
+    }
+
+    public Mono<Organization> update(UUID id, Changes changes, Instant now) {
+        return db.sql(UPDATE)
+                .bind("setName", changes.setName())
+                .bind("name", Parameter.fromOrEmpty(changes.name(), String.class))
+                .bind("setTier", changes.setTier())
+                .bind("tier", Parameter.fromOrEmpty(changes.tier(), String.class))
+                .bind("setRateLimit", changes.setRateLimit())
+                .bind("rateLimit", Parameter.fromOrEmpty(changes.rateLimit(), Integer.class))
+                .bind("now", now)
+                .bind("id", id)
+                .map(OrganizationRepository::organization)
+                .one();
+    }
+
+    private static Organization organization(Readable row) {
+        return new Organization(row.get("id", UUID.class), row.get("name", String.class), row.get("tier", String.class),
+                row.get("rate_limit_per_minute", Integer.class), row.get("created_at", Instant.class),
+                row.get("updated_at", Instant.class));
     }
 }

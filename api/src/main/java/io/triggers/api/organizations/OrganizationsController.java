@@ -1,6 +1,11 @@
 package io.triggers.api.organizations;
 
 import io.triggers.api.keys.ApiKeys;
+import io.triggers.api.keys.KeyResolver;
+import io.triggers.api.keys.KeysController.NewKey;
+import io.triggers.api.organizations.OrganizationRepository.Changes;
+import io.triggers.api.organizations.OrganizationRepository.Organization;
+import io.triggers.api.web.ApiException;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
 import io.triggers.shared.ids.UuidV7;
@@ -10,30 +15,42 @@ import java.util.Set;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
 
-/** Operator calls: create organizations (the admin token is checked by the authentication filter). */
+/** Operator calls on organizations (the admin token is checked by the authentication filter). */
 @RestController
 public final class OrganizationsController {
 
     private static final Set<String> FIELDS = Set.of("name", "tier", "rate_limit_per_minute");
     private static final long MAX_BODY = 16 * 1024;
 
-    /** The first key, shown once. */
-    public record NewKey(UUID id, String key, String prefix, Instant createdAt) {
-    }
-
     public record CreatedOrganization(UUID id, String name, String tier, int rateLimitPerMinute, Instant createdAt, NewKey apiKey) {
     }
 
+    /** An organization; {@code rate_limit_per_minute} is the limit in force (its own, else its tier's; 0 = unlimited). */
+    public record OrganizationView(UUID id, String name, String tier, int rateLimitPerMinute, Instant createdAt, Instant updatedAt) {
+
+        static OrganizationView of(Organization organization) {
+            return new OrganizationView(organization.id(), organization.name(), organization.tier(),
+                    Tiers.effectiveLimit(organization.tier(), organization.rateLimitOverride()),
+                    organization.createdAt(), organization.updatedAt());
+        }
+    }
+
     private final OrganizationRepository organizations;
+    private final KeyResolver keys;
     private final JsonBodies bodies;
 
-    public OrganizationsController(OrganizationRepository organizations, JsonBodies bodies) {
+    public OrganizationsController(OrganizationRepository organizations, KeyResolver keys, JsonBodies bodies) {
         this.organizations = organizations;
+        this.keys = keys;
         this.bodies = bodies;
     }
 
@@ -54,5 +71,49 @@ public final class OrganizationsController {
             return organizations.create(id, name, effectiveTier, limit, now, newKey.id(), ApiKeys.hash(key), newKey.prefix())
                     .thenReturn(new CreatedOrganization(id, name, effectiveTier, Tiers.effectiveLimit(effectiveTier, limit), now, newKey));
         });
+    }
+
+    @GetMapping("/v1/organizations/{id}")
+    public Mono<OrganizationView> get(@PathVariable("id") String id) {
+        return organizations.find(parseId(id))
+                .switchIfEmpty(Mono.error(() -> notFound(id)))
+                .map(OrganizationView::of);
+    }
+
+    /** Changes any of name, tier and rate_limit_per_minute ({@code null} there: back to the tier's limit). */
+    @PatchMapping("/v1/organizations/{id}")
+    public Mono<OrganizationView> update(@PathVariable("id") String id, ServerHttpRequest request) {
+        UUID organizationId = parseId(id);
+        return bodies.readObject(request, MAX_BODY).flatMap(body -> {
+            Changes changes = changes(body);
+            return organizations.update(organizationId, changes, Timestamps.now())
+                    .switchIfEmpty(Mono.error(() -> notFound(id)))
+                    .doOnNext(updated -> keys.forgetOrganization(organizationId))
+                    .map(OrganizationView::of);
+        });
+    }
+
+    private static Changes changes(JsonNode body) {
+        RequestFields fields = new RequestFields(body, FIELDS);
+        boolean setName = body.has("name");
+        String name = setName ? fields.string("name", true, 200, null) : null;
+        boolean setTier = body.has("tier");
+        String tier = setTier ? fields.string("tier", true, 20, Tiers.NAMES) : null;
+        boolean setRateLimit = body.has("rate_limit_per_minute");
+        Integer rateLimit = fields.nonNegativeInt("rate_limit_per_minute");
+        fields.throwIfInvalid();
+        return new Changes(setName, name, setTier, tier, setRateLimit, rateLimit);
+    }
+
+    private static UUID parseId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw notFound(id);
+        }
+    }
+
+    private static ApiException notFound(String id) {
+        return ApiException.notFound("organization " + id + " not found");
     }
 }

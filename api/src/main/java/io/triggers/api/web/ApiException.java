@@ -57,6 +57,22 @@ public final class ApiException extends RuntimeException {
         return new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", message, List.of(), Map.of());
     }
 
+    public static ApiException idempotencyKeyReused() {
+        return new ApiException(HttpStatus.UNPROCESSABLE_CONTENT, "IDEMPOTENCY_KEY_REUSED",
+                "this idempotency key was already used with a different request", List.of(), Map.of());
+    }
+
+    public static ApiException idempotencyKeyInFlight() {
+        return new ApiException(HttpStatus.CONFLICT, "CONFLICT",
+                "a request with this idempotency key is still in progress; retry shortly", List.of(), Map.of("Retry-After", "1"));
+    }
+
+    public static ApiException rateLimited(long retryAfterSeconds) {
+        return new ApiException(HttpStatus.TOO_MANY_REQUESTS, "RATE_LIMITED",
+                "rate limit exceeded; retry after " + retryAfterSeconds + " s", List.of(),
+                Map.of("Retry-After", Long.toString(retryAfterSeconds)));
+    }
+
     public static ApiException methodNotAllowed(String message) {
         return new ApiException(HttpStatus.METHOD_NOT_ALLOWED, "METHOD_NOT_ALLOWED", message, List.of(), Map.of());
     }

@@ -1,0 +1,106 @@
+package io.triggers.api.events;
+
+import io.triggers.api.events.EventRepository.KeyedEvent;
+import io.triggers.api.events.EventRepository.NewEvent;
+import io.triggers.api.web.ApiException;
+import io.triggers.shared.stream.StreamEntry;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * Stores validated events of one organization and queues them: one statement for all of them,
+ * then one pipelined XADD per event that has somewhere to go. Each event ends as created,
+ * replayed (its idempotency key was used before with the same request) or rejected (the key was
+ * used with another request).
+ */
+@Component
+public final class EventIngestion {
+
+    /** How one submitted event ended. */
+    public sealed interface Outcome permits Created, Replayed, Rejected {
+    }
+
+    public record Created(EventCreated response) implements Outcome {
+    }
+
+    public record Replayed(EventCreated response) implements Outcome {
+    }
+
+    public record Rejected(ApiException error) implements Outcome {
+    }
+
+    private final EventRepository events;
+    private final EventQueue queue;
+
+    public EventIngestion(EventRepository events, EventQueue queue) {
+        this.events = events;
+        this.queue = queue;
+    }
+
+    /** Ingests the events; the outcomes are in the order of {@code submitted}. */
+    public Mono<List<Outcome>> ingest(UUID organizationId, List<NewEvent> submitted) {
+        // A key used twice in one call goes to the database once; its later uses follow the first.
+        Map<String, Integer> firstUse = new HashMap<>();
+        List<NewEvent> toStore = new ArrayList<>(submitted.size());
+        for (int i = 0; i < submitted.size(); i++) {
+            String key = submitted.get(i).idempotencyKey();
+            if (key == null || firstUse.putIfAbsent(key, i) == null) {
+                toStore.add(submitted.get(i));
+            }
+        }
+        return events.insertAll(organizationId, toStore).flatMap(inserted -> {
+            List<String> taken = toStore.stream()
+                    .filter(event -> event.idempotencyKey() != null && !inserted.containsKey(event.id()))
+                    .map(NewEvent::idempotencyKey)
+                    .toList();
+            Mono<Map<String, KeyedEvent>> earlier = taken.isEmpty()
+                    ? Mono.just(Map.of())
+                    : events.findByIdempotencyKeys(organizationId, taken);
+            return earlier.flatMap(found -> {
+                Outcome[] outcomes = new Outcome[submitted.size()];
+                List<StreamEntry> toQueue = new ArrayList<>();
+                for (int i = 0; i < submitted.size(); i++) {
+                    NewEvent event = submitted.get(i);
+                    Integer first = event.idempotencyKey() == null ? null : firstUse.get(event.idempotencyKey());
+                    if (first != null && first != i) {
+                        outcomes[i] = followFirstUse(event, submitted.get(first), outcomes[first]);
+                    } else if (inserted.containsKey(event.id())) {
+                        outcomes[i] = new Created(EventCreated.of(event));
+                        if (inserted.get(event.id()) > 0) {
+                            toQueue.add(new StreamEntry(event.id(), event.organizationId(), event.requestId()));
+                        }
+                    } else {
+                        outcomes[i] = compareWithEarlier(event, found.get(event.idempotencyKey()));
+                    }
+                }
+                return queue.enqueueAll(toQueue).thenReturn(List.of(outcomes));
+            });
+        });
+    }
+
+    private static Outcome compareWithEarlier(NewEvent event, KeyedEvent earlier) {
+        if (earlier == null) {
+            // The earlier event was deleted between our insert and this lookup.
+            return new Rejected(ApiException.conflict("the idempotency key changed hands concurrently; retry"));
+        }
+        return Arrays.equals(earlier.fingerprint(), event.fingerprint())
+                ? new Replayed(EventCreated.of(earlier))
+                : new Rejected(ApiException.idempotencyKeyReused());
+    }
+
+    private static Outcome followFirstUse(NewEvent event, NewEvent firstEvent, Outcome firstOutcome) {
+        if (!Arrays.equals(firstEvent.fingerprint(), event.fingerprint())) {
+            return new Rejected(ApiException.idempotencyKeyReused());
+        }
+        if (firstOutcome instanceof Created created) {
+            return new Replayed(created.response());
+        }
+        return firstOutcome;
+    }
+}

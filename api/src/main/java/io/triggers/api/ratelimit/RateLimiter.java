@@ -1,0 +1,107 @@
+package io.triggers.api.ratelimit;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.triggers.api.auth.Tenant;
+import io.triggers.api.organizations.Tiers;
+import io.triggers.shared.config.RedisKeysProperties;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.http.HttpHeaders;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * Per-organization rate limit: one GCRA Lua script per request in Redis (EVALSHA), so it holds
+ * across every api replica. Limits are per minute with the whole minute's budget as burst. Every
+ * authenticated call costs one unit; a batch costs one per item and may be granted part of its
+ * ask. When Redis does not answer, requests are let through: that is logged and counted
+ * ({@code triggers_ratelimit_unavailable_total}).
+ */
+@Component
+public final class RateLimiter {
+
+    private static final Logger log = LoggerFactory.getLogger(RateLimiter.class);
+    private static final Duration REDIS_TIMEOUT = Duration.ofMillis(500);
+    private static final long MICROS_PER_MINUTE = 60_000_000L;
+    private static final long LOG_EVERY_MS = 10_000;
+
+    /**
+     * The limiter's answer.
+     *
+     * @param limit             requests per minute, 0 = unlimited
+     * @param granted           units granted, at most the ask
+     * @param remaining         units still available now
+     * @param resetSeconds      seconds until the full budget is back
+     * @param retryAfterSeconds seconds until one more unit is available, when not all were granted
+     */
+    public record Decision(int limit, int granted, long remaining, long resetSeconds, long retryAfterSeconds) {
+
+        public void applyTo(HttpHeaders headers) {
+            headers.set("X-RateLimit-Limit", Integer.toString(limit));
+            headers.set("X-RateLimit-Remaining", Long.toString(remaining));
+            headers.set("X-RateLimit-Reset", Long.toString(resetSeconds));
+        }
+    }
+
+    @SuppressWarnings("rawtypes")
+    private final RedisScript<List> script;
+    private final ReactiveStringRedisTemplate redis;
+    private final String prefix;
+    private final Counter unavailable;
+    private final AtomicLong lastLogged = new AtomicLong();
+
+    public RateLimiter(ReactiveStringRedisTemplate redis, RedisKeysProperties keys, MeterRegistry meters) {
+        this.redis = redis;
+        this.prefix = keys.keyPrefix() + ":ratelimit:";
+        this.script = RedisScript.of(new ClassPathResource("ratelimit/gcra.lua"), List.class);
+        this.unavailable = Counter.builder("triggers.ratelimit.unavailable")
+                .description("Requests let through without a rate-limit decision because Redis did not answer")
+                .register(meters);
+    }
+
+    /** Asks for {@code units} of the tenant's budget. */
+    public Mono<Decision> acquire(Tenant tenant, int units) {
+        int limit = Tiers.effectiveLimit(tenant.tier(), tenant.rateLimitPerMinute());
+        if (limit == 0) {
+            return Mono.just(new Decision(0, units, 0, 0, 0));
+        }
+        long interval = Math.max(1, MICROS_PER_MINUTE / limit);
+        return redis.execute(script, List.of(prefix + tenant.organizationId()),
+                        List.of(Long.toString(interval), Integer.toString(limit), Integer.toString(units)))
+                .next()
+                .timeout(REDIS_TIMEOUT)
+                .map(result -> new Decision(limit,
+                        toInt(result.get(0)),
+                        toLong(result.get(1)),
+                        ceilSeconds(toLong(result.get(3))),
+                        ceilSeconds(toLong(result.get(2)))))
+                .onErrorResume(e -> {
+                    unavailable.increment();
+                    long now = System.currentTimeMillis();
+                    long last = lastLogged.get();
+                    if (now - last >= LOG_EVERY_MS && lastLogged.compareAndSet(last, now)) {
+                        log.warn("rate limiting unavailable, letting requests through: {}", e.toString());
+                    }
+                    return Mono.just(new Decision(limit, units, limit, 0, 0));
+                });
+    }
+
+    private static long ceilSeconds(long micros) {
+        return micros <= 0 ? 0 : (micros + 999_999) / 1_000_000;
+    }
+
+    private static long toLong(Object value) {
+        return ((Number) value).longValue();
+    }
+
+    private static int toInt(Object value) {
+        return ((Number) value).intValue();
+    }
+}
