@@ -1,6 +1,7 @@
 package io.triggers.api.events;
 
 import io.triggers.api.web.RequestFields;
+import io.triggers.api.web.StorableJson;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -38,7 +39,10 @@ public record EventRequest(String eventType, String source, JsonNode payload, Ob
         JsonNode payload = fields.raw("payload");
         if (payload == null || payload.isNull()) {
             fields.problem("payload", "required", "payload is required and must not be null");
+        } else {
+            StorableJson.check(payload, "payload", fields);
         }
+        StorableJson.checkText(source, "source", fields);
         ObjectNode metadata = null;
         JsonNode rawMetadata = fields.raw("metadata");
         if (rawMetadata == null || rawMetadata.isNull()) {
@@ -51,6 +55,7 @@ public record EventRequest(String eventType, String source, JsonNode payload, Ob
             if (priority != null && !(priority.isString() && PRIORITY.matcher(priority.stringValue()).matches())) {
                 fields.problem("metadata.priority", "invalid_value", "metadata.priority must be one of low, normal, high");
             }
+            StorableJson.check(metadata, "metadata", fields);
         }
         String dedupId = fields.string("dedup_id", false, 255, IDEMPOTENCY_KEY);
         String key = idempotencyHeader != null ? idempotencyHeader : dedupId;

@@ -1,5 +1,6 @@
 package io.triggers.api.web;
 
+import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.triggers.api.events.IngestProperties;
 import io.r2dbc.spi.R2dbcTransientResourceException;
@@ -89,6 +90,12 @@ public final class ApiErrorHandler implements WebExceptionHandler {
         if (failure instanceof ResponseStatusException status && status.getStatusCode().value() == HttpStatus.NOT_FOUND.value()) {
             return ApiException.notFound("no such resource: " + exchange.getRequest().getPath().value());
         }
+        if (isDataException(failure)) {
+            // PostgreSQL refused a value (SQLSTATE class 22) that validation let through.
+            log.warn("value refused by PostgreSQL on {} {}: {}", exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath().value(), sqlState(failure));
+            return ApiException.validation("a value in the request cannot be stored", List.of());
+        }
         if (isDependencyDown(failure)) {
             log.warn("dependency unavailable on {} {}: {}", exchange.getRequest().getMethod(),
                     exchange.getRequest().getPath().value(), failure.toString());
@@ -99,6 +106,20 @@ public final class ApiErrorHandler implements WebExceptionHandler {
         }
         log.error("unhandled error on {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath().value(), failure);
         return ApiException.internal();
+    }
+
+    private static boolean isDataException(Throwable failure) {
+        String state = sqlState(failure);
+        return state != null && state.startsWith("22");
+    }
+
+    private static String sqlState(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null) {
+                return r2dbc.getSqlState();
+            }
+        }
+        return null;
     }
 
     private static boolean isDependencyDown(Throwable failure) {

@@ -9,6 +9,9 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -20,10 +23,14 @@ import tools.jackson.databind.json.JsonMapper;
 @Component
 public final class JsonBodies {
 
-    private final JsonMapper json;
+    private final ObjectReader reader;
 
     public JsonBodies(JsonMapper json) {
-        this.json = json;
+        // Duplicate keys and trailing data are errors, not silently resolved; floats keep their
+        // exact value (a double would turn 1e400 into Infinity, which is not JSON).
+        this.reader = json.reader()
+                .with(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
+                .with(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS, DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     }
 
     /** The body parsed as a JSON object, or an {@link ApiException}. */
@@ -45,7 +52,7 @@ public final class JsonBodies {
 
     private JsonNode parse(DataBuffer buffer) {
         try (InputStream in = buffer.asInputStream(true)) {
-            JsonNode node = json.readTree(in);
+            JsonNode node = reader.readTree(in);
             if (node == null || node.isMissingNode()) {
                 throw ApiException.malformedJson("request body is required");
             }
