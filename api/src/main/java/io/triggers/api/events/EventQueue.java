@@ -2,7 +2,9 @@ package io.triggers.api.events;
 
 import io.triggers.shared.config.RedisKeysProperties;
 import io.triggers.shared.stream.StreamEntry;
+import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.stream.StreamKeys;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.data.redis.connection.stream.StreamRecords;
@@ -21,6 +23,7 @@ import reactor.core.publisher.Mono;
 public final class EventQueue {
 
     private static final Logger log = LoggerFactory.getLogger(EventQueue.class);
+    private static final ThrottledLog NOT_QUEUED = new ThrottledLog(log, Duration.ofSeconds(10));
 
     private final ReactiveStringRedisTemplate redis;
     private final StreamKeys keys;
@@ -38,7 +41,7 @@ public final class EventQueue {
         return Flux.fromIterable(entries)
                 .flatMap(entry -> redis.opsForStream()
                         .add(StreamRecords.newRecord().in(keys.events()).ofMap(entry.toFields()))
-                        .doOnError(e -> log.warn("event {} committed but not queued (Redis: {}); it waits for re-enqueueing",
+                        .doOnError(e -> NOT_QUEUED.warn("event {} committed but not queued (Redis: {}); it waits for re-enqueueing",
                                 entry.eventId(), e.toString()))
                         .onErrorResume(e -> Mono.empty()), entries.size() + 1)
                 .then();

@@ -1,6 +1,7 @@
 package io.triggers.api.events;
 
 import io.triggers.shared.config.RedisKeysProperties;
+import io.triggers.shared.logging.ThrottledLog;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -25,6 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class IdempotencyGuard {
 
     private static final Logger log = LoggerFactory.getLogger(IdempotencyGuard.class);
+    private static final ThrottledLog UNAVAILABLE = new ThrottledLog(log, Duration.ofSeconds(10));
     /** How long a claim blocks the key if its request never finishes (its api died). */
     static final Duration IN_FLIGHT_TTL = Duration.ofSeconds(60);
     static final Duration WINDOW = Duration.ofHours(24);
@@ -70,7 +72,7 @@ public final class IdempotencyGuard {
                         : redis.opsForValue().get(redisKey).map(this::read).defaultIfEmpty(new Unknown()))
                 .timeout(REDIS_TIMEOUT)
                 .onErrorResume(e -> {
-                    log.warn("idempotency fast path unavailable, relying on PostgreSQL: {}", e.toString());
+                    UNAVAILABLE.warn("idempotency fast path unavailable, relying on PostgreSQL: {}", e.toString());
                     return Mono.just(new Unknown());
                 });
     }

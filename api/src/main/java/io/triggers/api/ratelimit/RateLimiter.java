@@ -5,9 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.triggers.api.auth.Tenant;
 import io.triggers.api.organizations.Tiers;
 import io.triggers.shared.config.RedisKeysProperties;
+import io.triggers.shared.logging.ThrottledLog;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.ClassPathResource;
@@ -30,7 +30,6 @@ public final class RateLimiter {
     private static final Logger log = LoggerFactory.getLogger(RateLimiter.class);
     private static final Duration REDIS_TIMEOUT = Duration.ofMillis(500);
     private static final long MICROS_PER_MINUTE = 60_000_000L;
-    private static final long LOG_EVERY_MS = 10_000;
 
     /**
      * The limiter's answer.
@@ -55,7 +54,7 @@ public final class RateLimiter {
     private final ReactiveStringRedisTemplate redis;
     private final String prefix;
     private final Counter unavailable;
-    private final AtomicLong lastLogged = new AtomicLong();
+    private final ThrottledLog unavailableLog = new ThrottledLog(log, Duration.ofSeconds(10));
 
     public RateLimiter(ReactiveStringRedisTemplate redis, RedisKeysProperties keys, MeterRegistry meters) {
         this.redis = redis;
@@ -84,11 +83,7 @@ public final class RateLimiter {
                         ceilSeconds(toLong(result.get(2)))))
                 .onErrorResume(e -> {
                     unavailable.increment();
-                    long now = System.currentTimeMillis();
-                    long last = lastLogged.get();
-                    if (now - last >= LOG_EVERY_MS && lastLogged.compareAndSet(last, now)) {
-                        log.warn("rate limiting unavailable, letting requests through: {}", e.toString());
-                    }
+                    unavailableLog.warn("rate limiting unavailable, letting requests through: {}", e.toString());
                     return Mono.just(new Decision(limit, units, limit, 0, 0));
                 });
     }

@@ -1,0 +1,143 @@
+package io.triggers.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.Range;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.triggers.api.RunningApi.Answer;
+import io.triggers.testing.TestServers;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** {@code POST /v1/events/batch}: per-item results, the valid items committed and queued. */
+class BatchTest {
+
+    private static RunningApi api;
+
+    @BeforeAll
+    static void start() {
+        api = RunningApi.start(Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        api.close();
+    }
+
+    @Test
+    void itemsSucceedOrFailOneByOne() throws Exception {
+        String key = api.newUnlimitedOrganizationKey("batch");
+        api.send("POST", "/v1/endpoints", key, "{\"url\":\"https://example.com/orders\",\"event_types\":[\"order.*\"]}", Map.of());
+        String body = """
+                {"events": [
+                  {"event_type": "order.created", "payload": {"n": 0}},
+                  {"payload": {"n": 1}},
+                  {"event_type": "order.paid", "source": "shop", "payload": [1, 2]},
+                  "not an event",
+                  {"event_type": "other.thing", "payload": true, "colour": "red"},
+                  {"event_type": "other.thing", "payload": "pull only"}
+                ]}
+                """;
+
+        Answer answer = api.send("POST", "/v1/events/batch", key, body, Map.of());
+
+        assertThat(answer.status()).isEqualTo(200);
+        JsonNode results = answer.json().get("results");
+        assertThat(results).hasSize(6);
+        assertThat(statuses(results)).containsExactly(201, 400, 201, 400, 400, 201);
+        assertThat(results.get(1).get("error").get("code").stringValue()).isEqualTo("VALIDATION_ERROR");
+        assertThat(results.get(1).get("error").get("details").get(0).get("field").stringValue()).isEqualTo("event_type");
+        assertThat(results.get(4).get("error").get("details").get(0).get("issue").stringValue()).isEqualTo("unknown_field");
+        assertThat(results.get(0).has("error")).isFalse();
+
+        String organization = api.send("GET", "/v1/me", key, null, Map.of()).json().get("organization_id").stringValue();
+        assertThat(api.queryText("SELECT count(*) FROM events WHERE organization_id = ?::uuid", organization)).isEqualTo("3");
+        assertThat(api.queryText("SELECT count(*) FROM deliveries WHERE organization_id = ?::uuid", organization)).isEqualTo("2");
+        // Only the events an endpoint wants are queued.
+        Set<String> queued = queuedEventIds();
+        assertThat(queued).contains(id(results, 0), id(results, 2)).doesNotContain(id(results, 5));
+    }
+
+    @Test
+    void idempotencyKeysWorkPerItemAndAcrossCalls() {
+        String key = api.newUnlimitedOrganizationKey("batch-keys");
+        String body = """
+                {"events": [
+                  {"event_type": "a", "payload": 1, "idempotency_key": "k1"},
+                  {"event_type": "a", "payload": 1, "idempotency_key": "k1"},
+                  {"event_type": "b", "payload": 2, "idempotency_key": "k2"},
+                  {"event_type": "a", "payload": 3, "idempotency_key": "k1"}
+                ]}
+                """;
+        JsonNode results = api.send("POST", "/v1/events/batch", key, body, Map.of()).json().get("results");
+
+        assertThat(statuses(results)).containsExactly(201, 200, 201, 422);
+        assertThat(id(results, 1)).isEqualTo(id(results, 0));
+        assertThat(results.get(3).get("error").get("code").stringValue()).isEqualTo("IDEMPOTENCY_KEY_REUSED");
+
+        Answer single = api.send("POST", "/v1/events", key, "{\"event_type\":\"b\",\"payload\":2}", Map.of("Idempotency-Key", "k2"));
+        assertThat(single.status()).isEqualTo(200);
+        assertThat(single.json().get("event_id").stringValue()).isEqualTo(id(results, 2));
+
+        JsonNode again = api.send("POST", "/v1/events/batch", key, body, Map.of()).json().get("results");
+        assertThat(statuses(again)).containsExactly(200, 200, 200, 422);
+    }
+
+    @Test
+    void theBatchItselfMustBeWellFormed() {
+        String key = api.newUnlimitedOrganizationKey("batch-shape");
+        StringBuilder tooMany = new StringBuilder("{\"events\":[");
+        for (int i = 0; i < 501; i++) {
+            tooMany.append(i == 0 ? "" : ",").append("{\"event_type\":\"x\",\"payload\":1}");
+        }
+        tooMany.append("]}");
+        for (String body : new String[] {"{\"events\":[]}", "{}", "{\"events\":{}}", "{\"events\":[],\"more\":1}", tooMany.toString()}) {
+            Answer answer = api.send("POST", "/v1/events/batch", key, body, Map.of());
+            assertThat(answer.status()).as(body.length() > 80 ? "501 items" : body).isEqualTo(400);
+            assertThat(answer.json().get("error").get("code").stringValue()).isEqualTo("VALIDATION_ERROR");
+        }
+        String huge = "{\"events\":[{\"event_type\":\"x\",\"payload\":\"" + "y".repeat(5 * 1024 * 1024) + "\"}]}";
+        assertThat(api.send("POST", "/v1/events/batch", key, huge, Map.of()).status()).isEqualTo(413);
+    }
+
+    @Test
+    void fiveHundredItemsAreCommittedTogether() throws Exception {
+        String key = api.newUnlimitedOrganizationKey("batch-500");
+        StringBuilder body = new StringBuilder("{\"events\":[");
+        for (int i = 0; i < 500; i++) {
+            body.append(i == 0 ? "" : ",").append("{\"event_type\":\"bulk.item\",\"payload\":{\"i\":").append(i).append("}}");
+        }
+        body.append("]}");
+        JsonNode results = api.send("POST", "/v1/events/batch", key, body.toString(), Map.of()).json().get("results");
+        assertThat(statuses(results)).hasSize(500).containsOnly(201);
+        String organization = api.send("GET", "/v1/me", key, null, Map.of()).json().get("organization_id").stringValue();
+        assertThat(api.queryText("SELECT count(DISTINCT xmin::text) || ' ' || count(*) FROM events WHERE organization_id = ?::uuid",
+                organization)).as("one transaction for all rows").isEqualTo("1 500");
+    }
+
+    private static java.util.List<Integer> statuses(JsonNode results) {
+        java.util.List<Integer> statuses = new java.util.ArrayList<>();
+        results.forEach(result -> statuses.add(result.get("status").intValue()));
+        return statuses;
+    }
+
+    private static String id(JsonNode results, int index) {
+        return results.get(index).get("event_id").stringValue();
+    }
+
+    private static Set<String> queuedEventIds() {
+        RedisClient redis = RedisClient.create(TestServers.get().redisUri());
+        try (StatefulRedisConnection<String, String> connection = redis.connect()) {
+            return connection.sync().xrange(api.redisPrefix + ":events", Range.create("-", "+")).stream()
+                    .map(message -> message.getBody().get("event_id")).collect(Collectors.toSet());
+        } finally {
+            redis.shutdown();
+        }
+    }
+}

@@ -1,0 +1,89 @@
+package io.triggers.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.triggers.api.RunningApi.Answer;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Operator calls on organizations: read and change, tiers and the per-organization override. */
+class OrganizationsTest {
+
+    private static RunningApi api;
+
+    @BeforeAll
+    static void start() {
+        api = RunningApi.start(Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        api.close();
+    }
+
+    @Test
+    void anOrganizationReadsBackWithoutKeyMaterial() {
+        JsonNode created = api.createOrganization("{\"name\":\"acme\",\"tier\":\"pro\"}");
+        Answer read = api.send("GET", "/v1/organizations/" + id(created), api.adminToken, null, Map.of());
+
+        assertThat(read.status()).isEqualTo(200);
+        JsonNode organization = read.json();
+        assertThat(organization.get("name").stringValue()).isEqualTo("acme");
+        assertThat(organization.get("tier").stringValue()).isEqualTo("pro");
+        assertThat(organization.get("rate_limit_per_minute").intValue()).isEqualTo(1000);
+        assertThat(organization.has("api_key")).isFalse();
+        assertThat(read.text()).doesNotContain(created.get("api_key").get("key").stringValue());
+        assertThat(organization.get("updated_at").stringValue()).matches(".*\\.\\d{3}Z");
+    }
+
+    @Test
+    void patchChangesOnlyWhatItNames() {
+        String id = id(api.createOrganization("{\"name\":\"patch-me\"}"));
+
+        JsonNode tier = patch(id, "{\"tier\":\"enterprise\"}").json();
+        assertThat(tier.get("name").stringValue()).isEqualTo("patch-me");
+        assertThat(tier.get("rate_limit_per_minute").intValue()).isEqualTo(100_000);
+
+        JsonNode override = patch(id, "{\"rate_limit_per_minute\":0,\"name\":\"renamed\"}").json();
+        assertThat(override.get("rate_limit_per_minute").intValue()).isZero();
+        assertThat(override.get("name").stringValue()).isEqualTo("renamed");
+        assertThat(override.get("tier").stringValue()).isEqualTo("enterprise");
+
+        JsonNode reset = patch(id, "{\"rate_limit_per_minute\":null}").json();
+        assertThat(reset.get("rate_limit_per_minute").intValue()).isEqualTo(100_000);
+    }
+
+    @Test
+    void badPatchesAreRefused() {
+        String id = id(api.createOrganization("{\"name\":\"strict\"}"));
+        assertThat(patch(id, "{\"tier\":\"platinum\"}").status()).isEqualTo(400);
+        assertThat(patch(id, "{\"name\":\"\"}").status()).isEqualTo(400);
+        assertThat(patch(id, "{\"name\":null}").status()).isEqualTo(400);
+        assertThat(patch(id, "{\"rate_limit_per_minute\":-5}").status()).isEqualTo(400);
+        assertThat(patch(id, "{\"owner\":\"me\"}").json().get("error").get("details").get(0).get("issue").stringValue())
+                .isEqualTo("unknown_field");
+        assertThat(patch("00000000-0000-0000-0000-000000000000", "{\"name\":\"x\"}").status()).isEqualTo(404);
+        assertThat(patch("nope", "{\"name\":\"x\"}").status()).isEqualTo(404);
+    }
+
+    @Test
+    void onlyTheOperatorMayCall() {
+        JsonNode created = api.createOrganization("{\"name\":\"private\"}");
+        String orgKey = created.get("api_key").get("key").stringValue();
+        assertThat(api.send("GET", "/v1/organizations/" + id(created), orgKey, null, Map.of()).status()).isEqualTo(401);
+        assertThat(api.send("GET", "/v1/organizations/" + id(created), null, null, Map.of()).status()).isEqualTo(401);
+        assertThat(api.send("PATCH", "/v1/organizations/" + id(created), orgKey, "{\"tier\":\"enterprise\"}", Map.of()).status())
+                .isEqualTo(401);
+    }
+
+    private static Answer patch(String id, String body) {
+        return api.send("PATCH", "/v1/organizations/" + id, api.adminToken, body, Map.of());
+    }
+
+    private static String id(JsonNode organization) {
+        return organization.get("id").stringValue();
+    }
+}

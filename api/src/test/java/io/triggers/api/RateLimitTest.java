@@ -1,0 +1,116 @@
+package io.triggers.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.triggers.api.RunningApi.Answer;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** The per-organization rate limit, in Redis, shared by every api replica. */
+class RateLimitTest {
+
+    private static RunningApi api;
+    private static RunningApi replica;
+
+    @BeforeAll
+    static void start() {
+        api = RunningApi.start(Map.of());
+        replica = RunningApi.alongside(api, Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        replica.close();
+        api.close();
+    }
+
+    @Test
+    void everyAnswerCarriesTheHeadersAndTheCallPastTheLimitIs429() {
+        String key = organization(5);
+        for (int i = 0; i < 5; i++) {
+            Answer answer = api.send("GET", "/v1/me", key, null, Map.of());
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.header("X-RateLimit-Limit")).isEqualTo("5");
+            assertThat(answer.header("X-RateLimit-Remaining")).isEqualTo(Integer.toString(4 - i));
+            assertThat(Long.parseLong(answer.header("X-RateLimit-Reset"))).isBetween(1L, 60L);
+        }
+
+        Answer limited = api.send("POST", "/v1/events", key, "{\"event_type\":\"a\",\"payload\":1}", Map.of());
+
+        assertThat(limited.status()).isEqualTo(429);
+        assertThat(limited.json().get("error").get("code").stringValue()).isEqualTo("RATE_LIMITED");
+        assertThat(limited.json().get("error").get("request_id").stringValue()).isEqualTo(limited.header("X-Request-ID"));
+        // One unit comes back every 60 s / 5 = 12 s.
+        assertThat(Long.parseLong(limited.header("Retry-After"))).isBetween(1L, 12L);
+        assertThat(limited.header("X-RateLimit-Remaining")).isEqualTo("0");
+        assertThat(limited.header("X-RateLimit-Limit")).isEqualTo("5");
+    }
+
+    @Test
+    void theLimitHoldsAcrossReplicas() {
+        String key = organization(6);
+        for (int i = 0; i < 3; i++) {
+            assertThat(api.send("GET", "/v1/me", key, null, Map.of()).status()).isEqualTo(200);
+            assertThat(replica.send("GET", "/v1/me", key, null, Map.of()).status()).isEqualTo(200);
+        }
+        assertThat(replica.send("GET", "/v1/me", key, null, Map.of()).status()).isEqualTo(429);
+        assertThat(api.send("GET", "/v1/me", key, null, Map.of()).status()).isEqualTo(429);
+    }
+
+    @Test
+    void zeroMeansUnlimitedAndTheTierDecidesByDefault() {
+        String unlimited = organization(0);
+        for (int i = 0; i < 40; i++) {
+            Answer answer = api.send("GET", "/v1/me", unlimited, null, Map.of());
+            assertThat(answer.status()).isEqualTo(200);
+            assertThat(answer.header("X-RateLimit-Limit")).isEqualTo("0");
+        }
+        String pro = api.createOrganization("{\"name\":\"pro\",\"tier\":\"pro\"}").get("api_key").get("key").stringValue();
+        assertThat(api.send("GET", "/v1/me", pro, null, Map.of()).header("X-RateLimit-Limit")).isEqualTo("1000");
+    }
+
+    @Test
+    void aBatchCostsOneUnitPerItemAndItemsPastTheLimitAre429() {
+        String key = organization(5);
+        StringBuilder events = new StringBuilder("{\"events\":[");
+        for (int i = 0; i < 8; i++) {
+            events.append(i == 0 ? "" : ",").append("{\"event_type\":\"batch.item\",\"payload\":").append(i).append('}');
+        }
+        events.append("]}");
+
+        Answer partly = api.send("POST", "/v1/events/batch", key, events.toString(), Map.of());
+
+        assertThat(partly.status()).isEqualTo(200);
+        assertThat(partly.header("X-RateLimit-Remaining")).isEqualTo("0");
+        JsonNode results = partly.json().get("results");
+        for (int i = 0; i < 8; i++) {
+            assertThat(results.get(i).get("index").intValue()).isEqualTo(i);
+            assertThat(results.get(i).get("status").intValue()).isEqualTo(i < 5 ? 201 : 429);
+        }
+        assertThat(results.get(7).get("error").get("code").stringValue()).isEqualTo("RATE_LIMITED");
+
+        Answer none = api.send("POST", "/v1/events/batch", key, events.toString(), Map.of());
+        assertThat(none.status()).isEqualTo(429);
+        assertThat(none.header("Retry-After")).isNotNull();
+    }
+
+    @Test
+    void aChangedLimitAppliesToTheNextRequests() {
+        JsonNode organization = api.createOrganization("{\"name\":\"changing\",\"rate_limit_per_minute\":3}");
+        String key = organization.get("api_key").get("key").stringValue();
+        assertThat(api.send("GET", "/v1/me", key, null, Map.of()).header("X-RateLimit-Limit")).isEqualTo("3");
+
+        api.send("PATCH", "/v1/organizations/" + organization.get("id").stringValue(), api.adminToken,
+                "{\"rate_limit_per_minute\":50}", Map.of());
+
+        assertThat(api.send("GET", "/v1/me", key, null, Map.of()).header("X-RateLimit-Limit")).isEqualTo("50");
+    }
+
+    private static String organization(int limit) {
+        return api.createOrganization("{\"name\":\"limited\",\"rate_limit_per_minute\":" + limit + "}")
+                .get("api_key").get("key").stringValue();
+    }
+}
