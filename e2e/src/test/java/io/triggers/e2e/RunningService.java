@@ -49,7 +49,8 @@ final class RunningService implements AutoCloseable {
     final String redisPrefix;
     final String adminToken = "admin-" + UUID.randomUUID();
     private final ConfigurableApplicationContext api;
-    private final ConfigurableApplicationContext worker;
+    private final List<ConfigurableApplicationContext> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, String> common;
     private final String baseUrl;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final JsonMapper json = JsonMapper.builder().build();
@@ -60,7 +61,7 @@ final class RunningService implements AutoCloseable {
         TestServers servers = TestServers.get();
         database = servers.newDatabase();
         redisPrefix = servers.newRedisPrefix();
-        Map<String, String> common = new HashMap<>(servers.appProperties(database, redisPrefix));
+        common = new HashMap<>(servers.appProperties(database, redisPrefix));
         common.put("server.port", "0");
         common.put("triggers.delivery.allow-private-targets", "true");
         common.putAll(extra);
@@ -68,10 +69,30 @@ final class RunningService implements AutoCloseable {
         apiProperties.put("triggers.admin-token", adminToken);
         // The api migrates the schema; the worker starts after it, as in production.
         api = run(TriggersApi.application(), apiProperties);
-        worker = run(TriggersWorker.application(), common);
+        startWorker(Map.of());
         baseUrl = "http://127.0.0.1:" + api.getEnvironment().getProperty("local.server.port");
         redisClient = RedisClient.create(servers.redisUri());
         redis = redisClient.connect();
+    }
+
+    /** Starts one more worker replica, with extra settings on top of the service's. */
+    ConfigurableApplicationContext startWorker(Map<String, String> extra) {
+        Map<String, String> properties = new HashMap<>(common);
+        properties.putAll(extra);
+        ConfigurableApplicationContext worker = run(TriggersWorker.application(), properties);
+        workers.add(worker);
+        return worker;
+    }
+
+    /** The first worker replica. */
+    ConfigurableApplicationContext worker() {
+        return workers.get(0);
+    }
+
+    /** Stops a worker replica (its Spring shutdown, graceful within its shutdown-timeout). */
+    void stopWorker(ConfigurableApplicationContext worker) {
+        workers.remove(worker);
+        worker.close();
     }
 
     static RunningService start() {
@@ -134,6 +155,14 @@ final class RunningService implements AutoCloseable {
         return redisPrefix + ":events";
     }
 
+    RedisCommandsView redis() {
+        return new RedisCommandsView(redis.sync(), redisPrefix);
+    }
+
+    /** Direct Redis access for assertions. */
+    record RedisCommandsView(io.lettuce.core.api.sync.RedisCommands<String, String> commands, String prefix) {
+    }
+
     /** The stream entry that carries {@code eventId}, if any. */
     Optional<StreamMessage<String, String>> streamEntryOf(String eventId) {
         List<StreamMessage<String, String>> entries = redis.sync().xrange(streamKey(), Range.create("-", "+"));
@@ -149,7 +178,7 @@ final class RunningService implements AutoCloseable {
 
     @Override
     public void close() {
-        worker.close();
+        workers.forEach(ConfigurableApplicationContext::close);
         api.close();
         redis.close();
         redisClient.shutdown();

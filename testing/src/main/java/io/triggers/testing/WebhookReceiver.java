@@ -47,6 +47,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final ExecutorService executor = Executors.newFixedThreadPool(8);
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private volatile Function<Received, Integer> responder = request -> 200;
+    private final Map<String, String> extraHeaders = new java.util.concurrent.ConcurrentHashMap<>();
 
     private WebhookReceiver(HttpServer server) {
         this.server = server;
@@ -78,6 +79,12 @@ public final class WebhookReceiver implements AutoCloseable {
         return this;
     }
 
+    /** Adds a header to every later answer (e.g. Retry-After). */
+    public WebhookReceiver withHeader(String name, String value) {
+        extraHeaders.put(name, value);
+        return this;
+    }
+
     /** {@code http://127.0.0.1:<port><path>} */
     public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
@@ -101,6 +108,11 @@ public final class WebhookReceiver implements AutoCloseable {
             int status = responder.apply(request);
             byte[] answer = ("{\"received\":" + (status < 300) + "}").getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("content-type", "application/json");
+            extraHeaders.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+            if (status == 204) {
+                exchange.sendResponseHeaders(status, -1);
+                return;
+            }
             exchange.sendResponseHeaders(status, answer.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(answer);

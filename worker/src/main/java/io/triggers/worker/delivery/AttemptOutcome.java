@@ -1,5 +1,7 @@
 package io.triggers.worker.delivery;
 
+import java.time.Duration;
+
 /**
  * How one delivery attempt went.
  *
@@ -7,11 +9,25 @@ package io.triggers.worker.delivery;
  * @param durationMs      time from sending to the end of the response (or the failure)
  * @param error           why the attempt failed without a response (timeout, refused), else null
  * @param responseExcerpt the first KiB at most of the response body
+ * @param retryAfter      the receiver's Retry-After on a 429 or 503, bounded; null otherwise
  */
-record AttemptOutcome(Integer statusCode, long durationMs, String error, String responseExcerpt) {
+record AttemptOutcome(Integer statusCode, long durationMs, String error, String responseExcerpt, Duration retryAfter) {
 
     /** A 2xx answer: the only success. */
     boolean delivered() {
         return statusCode != null && statusCode >= 200 && statusCode < 300;
+    }
+
+    /** 410 Gone: the receiver says the endpoint no longer exists. */
+    boolean gone() {
+        return statusCode != null && statusCode == 410;
+    }
+
+    /**
+     * Whether the attempt says the endpoint is unhealthy (for its circuit breaker): no answer, a 5xx
+     * or a 429. Other 4xx answers come from a working receiver.
+     */
+    boolean endpointUnhealthy() {
+        return statusCode == null || statusCode >= 500 || statusCode == 429;
     }
 }

@@ -3,6 +3,7 @@ package io.triggers.worker.delivery;
 import io.r2dbc.postgresql.codec.Json;
 import io.triggers.shared.ids.UuidV7;
 import io.triggers.worker.delivery.DeliveryTarget.EventData;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,17 +17,18 @@ import reactor.core.publisher.Mono;
 @Component
 final class DeliveryRepository {
 
-    // Deliveries still owed: not delivered yet, endpoint enabled, event neither acknowledged nor deleted.
+    // Deliveries still owed: not delivered or dead yet, event neither acknowledged nor deleted.
     private static final String OWED = """
             SELECT e.id, e.organization_id, e.event_type, e.source, e.payload, e.metadata, e.created_at,
-                   d.endpoint_id, d.attempts, ep.url, ep.secret, ep.previous_secret, ep.previous_secret_expires_at
+                   d.endpoint_id, d.attempts, d.next_attempt_at,
+                   ep.url, ep.secret, ep.previous_secret, ep.previous_secret_expires_at, ep.enabled, ep.disabled_reason,
+                   ep.failing_since
             FROM events e
             JOIN deliveries d ON d.event_id = e.id
             JOIN endpoints ep ON ep.id = d.endpoint_id
             WHERE e.id = :eventId
               AND e.status <> 'acknowledged'
               AND d.status IN ('pending', 'failed')
-              AND ep.enabled
             """;
 
     // The attempt row and the delivery's new state, in one statement.
@@ -38,6 +40,7 @@ final class DeliveryRepository {
                     last_attempt_at = :attemptedAt,
                     last_status_code = :statusCode,
                     last_error = :error,
+                    next_attempt_at = :notBefore,
                     delivered_at = CASE WHEN :status = 'delivered' THEN :attemptedAt ELSE delivered_at END,
                     updated_at = :attemptedAt
                 WHERE event_id = :eventId AND endpoint_id = :endpointId
@@ -48,6 +51,13 @@ final class DeliveryRepository {
             SELECT :attemptId, event_id, endpoint_id, organization_id, attempts, :statusCode,
                    :durationMs, :error, :excerpt, :attemptedAt
             FROM delivery
+            """;
+
+    // Retries exhausted (or the endpoint gone) without a new attempt: the last error stays, or the reason is recorded.
+    private static final String MARK_DEAD = """
+            UPDATE deliveries
+            SET status = 'dead', last_error = coalesce(:reason, last_error), next_attempt_at = NULL, updated_at = :now
+            WHERE event_id = :eventId AND endpoint_id = :endpointId AND status IN ('pending', 'failed')
             """;
 
     // The event's status follows from its deliveries; an acknowledged event keeps its status.
@@ -66,6 +76,29 @@ final class DeliveryRepository {
               AND summary.deliveries > 0
               AND e.status <> 'acknowledged'
               AND e.status <> summary.status
+            """;
+
+    private static final String ENDPOINT_RECOVERED = "UPDATE endpoints SET failing_since = NULL WHERE id = :id";
+
+    // Starts (or continues) the endpoint's run of failures; disables it once the run is long enough.
+    private static final String ENDPOINT_FAILED = """
+            UPDATE endpoints
+            SET failing_since = coalesce(failing_since, :now),
+                enabled = enabled AND coalesce(failing_since, :now) > :disableBefore,
+                disabled_at = CASE WHEN enabled AND coalesce(failing_since, :now) <= :disableBefore THEN :now ELSE disabled_at END,
+                disabled_reason = CASE WHEN enabled AND coalesce(failing_since, :now) <= :disableBefore
+                                       THEN 'failing continuously since '
+                                            || to_char(coalesce(failing_since, :now) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                                       ELSE disabled_reason END,
+                updated_at = CASE WHEN enabled AND coalesce(failing_since, :now) <= :disableBefore THEN :now ELSE updated_at END
+            WHERE id = :id
+            """;
+
+    private static final String ENDPOINT_GONE = """
+            UPDATE endpoints
+            SET enabled = false, disabled_at = :now, updated_at = :now,
+                disabled_reason = 'the receiver answered 410 Gone'
+            WHERE id = :id AND enabled
             """;
 
     private final DatabaseClient db;
@@ -94,18 +127,22 @@ final class DeliveryRepository {
                         secrets.add(previous);
                     }
                     return new DeliveryTarget(event, row.get("endpoint_id", UUID.class), row.get("url", String.class),
-                            List.copyOf(secrets), row.get("attempts", Integer.class));
+                            List.copyOf(secrets), row.get("attempts", Integer.class), row.get("enabled", Boolean.class),
+                            row.get("disabled_reason", String.class), row.get("next_attempt_at", Instant.class),
+                            row.get("failing_since", Instant.class));
                 })
                 .all()
                 .collectList();
     }
 
-    Mono<Void> recordAttempt(DeliveryTarget target, AttemptOutcome outcome, Instant attemptedAt) {
+    /** Stores an attempt; {@code status} is the delivery's new status (delivered, failed or dead). */
+    Mono<Void> recordAttempt(DeliveryTarget target, AttemptOutcome outcome, String status, Instant notBefore, Instant attemptedAt) {
         return db.sql(RECORD_ATTEMPT)
-                .bind("status", outcome.delivered() ? "delivered" : "failed")
+                .bind("status", status)
                 .bind("attemptedAt", attemptedAt)
                 .bind("statusCode", Parameter.fromOrEmpty(outcome.statusCode(), Integer.class))
                 .bind("error", Parameter.fromOrEmpty(outcome.error(), String.class))
+                .bind("notBefore", Parameter.fromOrEmpty(notBefore, Instant.class))
                 .bind("eventId", target.event().id())
                 .bind("endpointId", target.endpointId())
                 .bind("attemptId", UuidV7.next())
@@ -114,10 +151,35 @@ final class DeliveryRepository {
                 .then();
     }
 
+    Mono<Void> markDead(DeliveryTarget target, String reason, Instant now) {
+        return db.sql(MARK_DEAD)
+                .bind("reason", Parameter.fromOrEmpty(reason, String.class))
+                .bind("now", now)
+                .bind("eventId", target.event().id())
+                .bind("endpointId", target.endpointId())
+                .then();
+    }
+
     Mono<Void> refreshEventStatus(UUID eventId, Instant now) {
         return db.sql(REFRESH_EVENT_STATUS)
                 .bind("eventId", eventId)
                 .bind("now", now)
                 .then();
+    }
+
+    Mono<Void> endpointRecovered(UUID endpointId) {
+        return db.sql(ENDPOINT_RECOVERED).bind("id", endpointId).then();
+    }
+
+    Mono<Void> endpointFailed(UUID endpointId, Instant now, Duration disableAfter) {
+        return db.sql(ENDPOINT_FAILED)
+                .bind("now", now)
+                .bind("disableBefore", now.minus(disableAfter))
+                .bind("id", endpointId)
+                .then();
+    }
+
+    Mono<Void> endpointGone(UUID endpointId, Instant now) {
+        return db.sql(ENDPOINT_GONE).bind("now", now).bind("id", endpointId).then();
     }
 }

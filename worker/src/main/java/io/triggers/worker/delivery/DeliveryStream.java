@@ -1,15 +1,27 @@
 package io.triggers.worker.delivery;
 
 import io.lettuce.core.Consumer;
+import io.lettuce.core.Limit;
+import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.StreamMessage;
+import io.lettuce.core.XAddArgs;
+import io.lettuce.core.XClaimArgs;
 import io.lettuce.core.XGroupCreateArgs;
+import io.lettuce.core.XPendingArgs;
 import io.lettuce.core.XReadArgs;
+import io.lettuce.core.XTrimArgs;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
+import io.lettuce.core.models.stream.PendingMessage;
 import io.triggers.shared.config.RedisKeysProperties;
 import io.triggers.shared.stream.StreamKeys;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -23,6 +35,38 @@ import reactor.core.publisher.Mono;
 public final class DeliveryStream implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryStream.class);
+    private static final long DEAD_STREAM_MAX_LENGTH = 100_000;
+
+    /*
+     * Resets the idle time of the entries this consumer still owns (XCLAIM JUSTID does not count a
+     * delivery), and leaves alone any another replica has claimed meanwhile.
+     */
+    private static final String TOUCH = """
+            local touched = 0
+            for i, id in ipairs(ARGV) do
+              if i > 2 then
+                local pending = redis.call('XPENDING', KEYS[1], ARGV[1], id, id, 1)
+                if pending[1] and pending[1][2] == ARGV[2] then
+                  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, id, 'JUSTID')
+                  touched = touched + 1
+                end
+              end
+            end
+            return touched
+            """;
+
+    /*
+     * After a round in which nothing was attempted (every delivery skipped: Retry-After not over,
+     * circuit open, endpoint busy), puts the delivery count back, so skips use up no retry step.
+     */
+    private static final String REWIND = """
+            local pending = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[3], ARGV[3], 1)
+            if pending[1] and pending[1][2] == ARGV[2] then
+              redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], 0, ARGV[3], 'RETRYCOUNT', ARGV[4], 'JUSTID')
+              return 1
+            end
+            return 0
+            """;
 
     private final StreamKeys keys;
     private final StatefulRedisConnection<String, String> reader;
@@ -60,9 +104,101 @@ public final class DeliveryStream implements AutoCloseable {
                 XReadArgs.StreamOffset.lastConsumed(keys.events()));
     }
 
-    /** Acknowledges an entry: it leaves the group's pending list. */
-    public Mono<Long> ack(String messageId) {
-        return commands.reactive().xack(keys.events(), StreamKeys.DELIVERY_GROUP, messageId);
+    /** Pending entries (any consumer) idle at least {@code minIdle}, oldest first. */
+    public Flux<PendingMessage> pending(Duration minIdle, int count) {
+        return commands.reactive().xpending(keys.events(),
+                XPendingArgs.Builder.xpending(StreamKeys.DELIVERY_GROUP, Range.create("-", "+"), Limit.from(count)).idle(minIdle));
+    }
+
+    /**
+     * Takes an entry over if it is still idle at least {@code minIdle} (so two replicas cannot both
+     * take it); counts as a delivery. Empty when another replica was faster or the entry is gone.
+     */
+    public Mono<StreamMessage<String, String>> claim(String consumer, String messageId, Duration minIdle) {
+        return commands.reactive()
+                .xclaim(keys.events(), Consumer.from(StreamKeys.DELIVERY_GROUP, consumer), XClaimArgs.Builder.minIdleTime(minIdle), messageId)
+                .next();
+    }
+
+    /** Resets the idle time of entries this consumer is working on (see {@link #TOUCH}). */
+    public Mono<Long> touch(String consumer, Collection<String> messageIds) {
+        if (messageIds.isEmpty()) {
+            return Mono.just(0L);
+        }
+        List<String> arguments = new ArrayList<>(messageIds.size() + 2);
+        arguments.add(StreamKeys.DELIVERY_GROUP);
+        arguments.add(consumer);
+        arguments.addAll(messageIds);
+        return commands.reactive()
+                .<Long>eval(TOUCH, ScriptOutputType.INTEGER, new String[] {keys.events()}, arguments.toArray(String[]::new))
+                .next();
+    }
+
+    /** Resets an entry's idle time and sets its delivery count, if this consumer still owns it. */
+    public Mono<Long> rewind(String consumer, String messageId, long deliveryCount) {
+        return commands.reactive()
+                .<Long>eval(REWIND, ScriptOutputType.INTEGER, new String[] {keys.events()},
+                        StreamKeys.DELIVERY_GROUP, consumer, messageId, Long.toString(deliveryCount))
+                .next();
+    }
+
+    /**
+     * Acknowledges an entry and deletes it from the stream: an acknowledged entry is never read
+     * again, and deleting it at once keeps the stream to the entries still outstanding (trimming
+     * by id alone would keep everything newer than the oldest entry waiting for a retry).
+     */
+    public Mono<Void> ack(String messageId) {
+        return Mono.when(
+                commands.reactive().xack(keys.events(), StreamKeys.DELIVERY_GROUP, messageId),
+                commands.reactive().xdel(keys.events(), messageId));
+    }
+
+    /** Copies a dead entry to the dead-letter stream (capped at about 100 000 entries). */
+    public Mono<String> deadLetter(Map<String, String> fields) {
+        return commands.reactive().xadd(keys.dead(), XAddArgs.Builder.maxlen(DEAD_STREAM_MAX_LENGTH).approximateTrimming(), fields);
+    }
+
+    /**
+     * Trims acknowledged entries. Entries are read in id order, so every entry older than the
+     * oldest pending one (and than the group's last-delivered id) has been acknowledged.
+     */
+    public Mono<Long> trimAcknowledged() {
+        Mono<String> oldestPending = commands.reactive()
+                .xpending(keys.events(), StreamKeys.DELIVERY_GROUP, Range.create("-", "+"), Limit.from(1))
+                .next().map(PendingMessage::getId);
+        Mono<String> lastDelivered = commands.reactive().xinfoGroups(keys.events())
+                .map(group -> lastDeliveredId(group, StreamKeys.DELIVERY_GROUP))
+                .filter(id -> !id.isEmpty())
+                .next();
+        return lastDelivered
+                .flatMap(delivered -> oldestPending.map(pending -> compareIds(pending, delivered) < 0 ? pending : delivered)
+                        .defaultIfEmpty(delivered))
+                .flatMap(boundary -> commands.reactive().xtrim(keys.events(), XTrimArgs.Builder.minId(boundary)));
+    }
+
+    private static String lastDeliveredId(Object group, String name) {
+        if (!(group instanceof List<?> fields)) {
+            return "";
+        }
+        String groupName = null;
+        String lastDelivered = null;
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+            String field = String.valueOf(fields.get(i));
+            if (field.equals("name")) {
+                groupName = String.valueOf(fields.get(i + 1));
+            } else if (field.equals("last-delivered-id")) {
+                lastDelivered = String.valueOf(fields.get(i + 1));
+            }
+        }
+        return name.equals(groupName) && lastDelivered != null ? lastDelivered : "";
+    }
+
+    /** Orders stream ids ({@code millis-sequence}). */
+    static int compareIds(String left, String right) {
+        String[] a = left.split("-");
+        String[] b = right.split("-");
+        int byTime = Long.compare(Long.parseLong(a[0]), Long.parseLong(b[0]));
+        return byTime != 0 ? byTime : Long.compare(Long.parseLong(a[1]), Long.parseLong(b[1]));
     }
 
     /** Whether a failure means the group (or the stream) is gone, e.g. after Redis restarted empty. */

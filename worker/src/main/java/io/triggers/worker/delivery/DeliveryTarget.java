@@ -7,13 +7,18 @@ import java.util.UUID;
 /**
  * One delivery still owed: an event to one endpoint.
  *
- * @param event      the event
- * @param endpointId the endpoint
- * @param url        where to POST
- * @param secrets    the signing secrets: the current one, then the previous one while it is still valid
- * @param attempts   attempts made so far
+ * @param event           the event
+ * @param endpointId      the endpoint
+ * @param url             where to POST
+ * @param secrets         the signing secrets: the current one, then the previous one while it is still valid
+ * @param attempts        attempts made so far
+ * @param endpointEnabled whether the endpoint may be called
+ * @param disabledReason  why it was disabled, when it was
+ * @param notBefore       the receiver's Retry-After ends then; null when it asked nothing
+ * @param failingSince    when the endpoint's current run of failures began; null when its last attempt succeeded
  */
-record DeliveryTarget(EventData event, UUID endpointId, String url, List<String> secrets, int attempts) {
+record DeliveryTarget(EventData event, UUID endpointId, String url, List<String> secrets, int attempts,
+                      boolean endpointEnabled, String disabledReason, Instant notBefore, Instant failingSince) {
 
     /** What the webhook body is made of. */
     record EventData(UUID id, UUID organizationId, String eventType, String source, String payloadJson,

@@ -1,6 +1,8 @@
 package io.triggers.worker.delivery;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -15,6 +17,9 @@ import reactor.util.retry.Retry;
  * {@link DeliveryProcessor}, at most {@code concurrency} at a time. Reading pauses while every
  * slot is busy (backpressure), so a replica never takes more than it can work on. A failed read
  * (Redis gone, group gone) is retried with backoff, recreating the group first when it vanished.
+ *
+ * <p>Stopping (SIGTERM) is graceful: no new reads, in-flight deliveries get up to
+ * {@code shutdown-timeout} to finish, and whatever is left stays pending for other replicas.
  */
 @Component
 public final class StreamConsumer implements SmartLifecycle {
@@ -23,12 +28,16 @@ public final class StreamConsumer implements SmartLifecycle {
 
     private final DeliveryStream stream;
     private final DeliveryProcessor processor;
+    private final InFlightEntries inFlight;
     private final WorkerProperties properties;
     private volatile Disposable loop;
+    private volatile boolean stopping;
+    private volatile CountDownLatch finished;
 
-    public StreamConsumer(DeliveryStream stream, DeliveryProcessor processor, WorkerProperties properties) {
+    public StreamConsumer(DeliveryStream stream, DeliveryProcessor processor, InFlightEntries inFlight, WorkerProperties properties) {
         this.stream = stream;
         this.processor = processor;
+        this.inFlight = inFlight;
         this.properties = properties;
     }
 
@@ -37,32 +46,54 @@ public final class StreamConsumer implements SmartLifecycle {
         stream.ensureGroup().block(Duration.ofSeconds(10));
         log.info("consuming {} as {} (batch {}, concurrency {})", stream.key(), properties.consumerName(),
                 properties.batchSize(), properties.concurrency());
+        stopping = false;
+        CountDownLatch done = new CountDownLatch(1);
+        finished = done;
         loop = Flux.defer(() -> stream.read(properties.consumerName(), properties.batchSize(), properties.readBlock()))
-                .repeat()
+                .repeat(() -> !stopping)
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100))
                         .maxBackoff(Duration.ofSeconds(5))
+                        .filter(e -> !stopping)
                         .doBeforeRetryAsync(signal -> {
                             log.warn("reading {} failed, retrying: {}", stream.key(), signal.failure().toString());
                             return DeliveryStream.isMissingGroup(signal.failure())
                                     ? stream.ensureGroup().onErrorResume(e -> Mono.empty())
                                     : Mono.empty();
                         }))
-                .flatMap(message -> processor.process(message)
+                .flatMap(message -> processor.process(message, 1)
                         .onErrorResume(e -> {
                             // Not acknowledged: the entry stays pending and is delivered again later.
                             log.warn("entry {} not processed, left pending: {}", message.getId(), e.toString());
                             return Mono.empty();
                         }), properties.concurrency())
+                .doFinally(signal -> done.countDown())
                 .subscribe(null, e -> log.error("stream consumer stopped", e));
     }
 
     @Override
     public void stop() {
+        stopping = true;
         Disposable running = loop;
-        if (running != null) {
-            running.dispose();
+        CountDownLatch done = finished;
+        if (running == null) {
+            return;
         }
-        loop = null;
+        long deadline = System.nanoTime() + properties.shutdownTimeout().toNanos();
+        try {
+            // The current XREADGROUP returns within read-block; then in-flight deliveries finish.
+            boolean readsDone = done.await(properties.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
+            inFlight.whenDrained().block(left.isZero() ? Duration.ofMillis(1) : left);
+            log.info("stopped consuming{}", readsDone ? "" : " (reads did not end in time)");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IllegalStateException timeout) {
+            log.warn("{} deliveries still in flight after {}; they stay pending for other replicas",
+                    inFlight.size(), properties.shutdownTimeout());
+        } finally {
+            running.dispose();
+            loop = null;
+        }
     }
 
     @Override

@@ -3,7 +3,14 @@ package io.triggers.worker.delivery;
 import io.netty.channel.ChannelOption;
 import io.triggers.shared.Version;
 import io.triggers.shared.config.DeliveryProperties;
+import io.triggers.shared.webhooks.TargetAddresses;
 import io.triggers.shared.webhooks.WebhookSigner;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import reactor.core.scheduler.Schedulers;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.UnknownHostException;
@@ -40,9 +47,13 @@ final class WebhookSender {
 
     private final WebClient client;
     private final Duration timeout;
+    private final Duration maxRetryAfter;
+    private final boolean allowPrivate;
 
     WebhookSender(WebClient.Builder builder, DeliveryProperties delivery) {
         this.timeout = delivery.timeout();
+        this.maxRetryAfter = delivery.maxRetryAfter();
+        this.allowPrivate = delivery.allowPrivateTargets();
         ConnectionProvider pool = ConnectionProvider.builder("webhooks")
                 .maxConnections(1000)
                 .pendingAcquireMaxCount(-1)
@@ -51,18 +62,25 @@ final class WebhookSender {
         HttpClient http = HttpClient.create(pool)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE))
                 .responseTimeout(timeout)
-                .followRedirect(false);
+                .followRedirect(false)
+                .resolver(new PublicTargetResolver(Schedulers.boundedElastic()::schedule, allowPrivate));
         this.client = builder.clientConnector(new ReactorClientHttpConnector(http)).build();
     }
 
     Mono<AttemptOutcome> send(DeliveryTarget target, byte[] body) {
         return Mono.defer(() -> {
+            URI url = URI.create(target.url());
+            if (!allowPrivate && isForbiddenLiteral(url.getHost())) {
+                // An IP literal is never handed to the resolver, so it is checked here.
+                return Mono.just(new AttemptOutcome(null, 0, "refused: " + url.getHost() + " is a private, loopback or link-local address",
+                        null, null));
+            }
             String messageId = target.event().id().toString();
             long timestamp = Instant.now().getEpochSecond();
             String signature = WebhookSigner.signatureHeader(target.secrets(), messageId, timestamp, body);
             long started = System.nanoTime();
             return client.post()
-                    .uri(URI.create(target.url()))
+                    .uri(url)
                     .headers(headers -> {
                         headers.setContentType(MediaType.APPLICATION_JSON);
                         headers.set(HttpHeaders.USER_AGENT, USER_AGENT);
@@ -72,10 +90,50 @@ final class WebhookSender {
                     })
                     .bodyValue(body)
                     .exchangeToMono(response -> excerpt(response)
-                            .map(excerpt -> new AttemptOutcome(response.statusCode().value(), elapsedMs(started), null, excerpt)))
+                            .map(excerpt -> new AttemptOutcome(response.statusCode().value(), elapsedMs(started), null, excerpt,
+                                    retryAfter(response))))
                     .timeout(timeout)
-                    .onErrorResume(e -> Mono.just(new AttemptOutcome(null, elapsedMs(started), describe(e), null)));
+                    .onErrorResume(e -> Mono.just(new AttemptOutcome(null, elapsedMs(started), describe(e), null, null)));
         });
+    }
+
+    /** A 429's or 503's Retry-After (seconds or an HTTP date), at most {@code max-retry-after}. */
+    private Duration retryAfter(ClientResponse response) {
+        int status = response.statusCode().value();
+        String header = response.headers().asHttpHeaders().getFirst(HttpHeaders.RETRY_AFTER);
+        if ((status != 429 && status != 503) || header == null || header.isBlank()) {
+            return null;
+        }
+        Duration wait;
+        try {
+            wait = Duration.ofSeconds(Long.parseLong(header.trim()));
+        } catch (NumberFormatException notSeconds) {
+            try {
+                wait = Duration.between(Instant.now(), ZonedDateTime.parse(header.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant());
+            } catch (DateTimeParseException notADate) {
+                return null;
+            }
+        }
+        if (wait.isNegative()) {
+            return Duration.ZERO;
+        }
+        return wait.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : wait;
+    }
+
+    private static boolean isForbiddenLiteral(String host) {
+        if (host == null) {
+            return false;
+        }
+        String literal = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(literal);
+        if (bytes == null) {
+            return false;
+        }
+        try {
+            return TargetAddresses.isForbidden(InetAddress.getByAddress(bytes));
+        } catch (UnknownHostException e) {
+            return true;
+        }
     }
 
     /** Reads the whole response (so the connection can be reused) but keeps only its first KiB. */
@@ -118,6 +176,9 @@ final class WebhookSender {
             return "timeout after " + timeout.toMillis() + " ms";
         }
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof PublicTargetResolver.ForbiddenTarget) {
+                return cause.getMessage();
+            }
             if (cause instanceof ConnectException) {
                 return "connection failed: " + cause.getMessage();
             }

@@ -11,17 +11,25 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 /**
  * {@code triggers.worker.*}: how one worker replica consumes the stream.
  *
- * @param consumerName this replica's consumer name in the group; unique per process when unset
- * @param batchSize    entries per XREADGROUP (COUNT)
- * @param concurrency  events delivered at once by this replica
- * @param readBlock    how long one XREADGROUP waits for new entries (BLOCK); below the Redis command timeout
+ * @param consumerName    this replica's consumer name in the group; unique per process when unset
+ * @param batchSize       entries per XREADGROUP (COUNT)
+ * @param concurrency     events delivered at once by this replica
+ * @param readBlock       how long one XREADGROUP waits for new entries (BLOCK); below the Redis command timeout
+ * @param reclaimEvery    how often the reclaimer looks for entries due for a retry (or left by a dead replica)
+ * @param heartbeatEvery  how often the idle time of in-flight entries is reset; must be well below the first retry step
+ * @param trimEvery       how often acknowledged entries are trimmed from the stream
+ * @param shutdownTimeout how long a stopping worker lets in-flight deliveries finish
  */
 @ConfigurationProperties("triggers.worker")
 public record WorkerProperties(
         String consumerName,
         @DefaultValue("64") int batchSize,
         @DefaultValue("128") int concurrency,
-        @DefaultValue("2s") Duration readBlock) {
+        @DefaultValue("2s") Duration readBlock,
+        @DefaultValue("1s") Duration reclaimEvery,
+        @DefaultValue("1s") Duration heartbeatEvery,
+        @DefaultValue("30s") Duration trimEvery,
+        @DefaultValue("20s") Duration shutdownTimeout) {
 
     public WorkerProperties {
         if (consumerName == null || consumerName.isBlank()) {
@@ -33,6 +41,11 @@ public record WorkerProperties(
         }
         if (readBlock.isNegative() || readBlock.compareTo(Duration.ofSeconds(30)) > 0) {
             throw new IllegalArgumentException("triggers.worker.read-block must be between 0 and 30s");
+        }
+        for (Duration interval : new Duration[] {reclaimEvery, heartbeatEvery, trimEvery}) {
+            if (interval.isNegative() || interval.isZero()) {
+                throw new IllegalArgumentException("triggers.worker intervals must be positive");
+            }
         }
     }
 
