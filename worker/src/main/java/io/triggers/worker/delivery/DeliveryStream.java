@@ -104,10 +104,17 @@ public final class DeliveryStream implements AutoCloseable {
                 XReadArgs.StreamOffset.lastConsumed(keys.events()));
     }
 
+    /*
+     * Every reply below is collected whole before it is looked at: cancelling a Lettuce Flux while
+     * its reply is still being decoded (take, next) was seen to leave the shared connection waiting
+     * for replies that had already arrived.
+     */
+
     /** Pending entries (any consumer) idle at least {@code minIdle}, oldest first. */
-    public Flux<PendingMessage> pending(Duration minIdle, int count) {
+    public Mono<List<PendingMessage>> pending(Duration minIdle, int count) {
         return commands.reactive().xpending(keys.events(),
-                XPendingArgs.Builder.xpending(StreamKeys.DELIVERY_GROUP, Range.create("-", "+"), Limit.from(count)).idle(minIdle));
+                XPendingArgs.Builder.xpending(StreamKeys.DELIVERY_GROUP, Range.create("-", "+"), Limit.from(count)).idle(minIdle))
+                .collectList();
     }
 
     /**
@@ -117,7 +124,8 @@ public final class DeliveryStream implements AutoCloseable {
     public Mono<StreamMessage<String, String>> claim(String consumer, String messageId, Duration minIdle) {
         return commands.reactive()
                 .xclaim(keys.events(), Consumer.from(StreamKeys.DELIVERY_GROUP, consumer), XClaimArgs.Builder.minIdleTime(minIdle), messageId)
-                .next();
+                .collectList()
+                .flatMap(claimed -> claimed.isEmpty() ? Mono.empty() : Mono.just(claimed.get(0)));
     }
 
     /** Resets the idle time of entries this consumer is working on (see {@link #TOUCH}). */
@@ -131,7 +139,8 @@ public final class DeliveryStream implements AutoCloseable {
         arguments.addAll(messageIds);
         return commands.reactive()
                 .<Long>eval(TOUCH, ScriptOutputType.INTEGER, new String[] {keys.events()}, arguments.toArray(String[]::new))
-                .next();
+                .collectList()
+                .map(replies -> replies.isEmpty() ? 0L : replies.get(0));
     }
 
     /** Resets an entry's idle time and sets its delivery count, if this consumer still owns it. */
@@ -139,7 +148,8 @@ public final class DeliveryStream implements AutoCloseable {
         return commands.reactive()
                 .<Long>eval(REWIND, ScriptOutputType.INTEGER, new String[] {keys.events()},
                         StreamKeys.DELIVERY_GROUP, consumer, messageId, Long.toString(deliveryCount))
-                .next();
+                .collectList()
+                .map(replies -> replies.isEmpty() ? 0L : replies.get(0));
     }
 
     /**
@@ -165,11 +175,14 @@ public final class DeliveryStream implements AutoCloseable {
     public Mono<Long> trimAcknowledged() {
         Mono<String> oldestPending = commands.reactive()
                 .xpending(keys.events(), StreamKeys.DELIVERY_GROUP, Range.create("-", "+"), Limit.from(1))
-                .next().map(PendingMessage::getId);
+                .collectList()
+                .flatMap(pending -> pending.isEmpty() ? Mono.empty() : Mono.just(pending.get(0).getId()));
         Mono<String> lastDelivered = commands.reactive().xinfoGroups(keys.events())
-                .map(group -> lastDeliveredId(group, StreamKeys.DELIVERY_GROUP))
-                .filter(id -> !id.isEmpty())
-                .next();
+                .collectList()
+                .flatMap(groups -> Mono.justOrEmpty(groups.stream()
+                        .map(group -> lastDeliveredId(group, StreamKeys.DELIVERY_GROUP))
+                        .filter(id -> !id.isEmpty())
+                        .findFirst()));
         return lastDelivered
                 .flatMap(delivered -> oldestPending.map(pending -> compareIds(pending, delivered) < 0 ? pending : delivered)
                         .defaultIfEmpty(delivered))

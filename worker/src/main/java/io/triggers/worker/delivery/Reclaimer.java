@@ -49,6 +49,7 @@ final class Reclaimer implements SmartLifecycle {
             return Mono.just(0);
         }
         return stream.pending(schedule.shortestBackoff(), PAGE)
+                .flatMapMany(Flux::fromIterable)
                 .filter(pending -> pending.getMsSinceLastDelivery() >= schedule.backoff(pending.getId(), pending.getRedeliveryCount()).toMillis())
                 .take(room)
                 .concatMap(this::claim)
