@@ -89,9 +89,16 @@ final class RunningService implements AutoCloseable {
         return workers.get(0);
     }
 
-    /** Stops a worker replica (its Spring shutdown, graceful within its shutdown-timeout). */
-    void stopWorker(ConfigurableApplicationContext worker) {
+    /**
+     * Stops a worker replica. With a {@code deadline}, the stop cuts in-flight deliveries off
+     * after it (zero: at once, like a crash as far as Redis can tell: nothing more acknowledged, no
+     * more heartbeats); without, it is the worker's own graceful shutdown.
+     */
+    void stopWorker(ConfigurableApplicationContext worker, Duration deadline) {
         workers.remove(worker);
+        if (deadline != null) {
+            worker.getBean(io.triggers.worker.delivery.StreamConsumer.class).abandon(deadline);
+        }
         worker.close();
     }
 

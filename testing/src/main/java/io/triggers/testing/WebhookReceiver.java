@@ -44,7 +44,7 @@ public final class WebhookReceiver implements AutoCloseable {
     }
 
     private final HttpServer server;
-    private final ExecutorService executor = Executors.newFixedThreadPool(8);
+    private final ExecutorService executor = Executors.newCachedThreadPool();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private volatile Function<Received, Integer> responder = request -> 200;
     private final Map<String, String> extraHeaders = new java.util.concurrent.ConcurrentHashMap<>();

@@ -33,6 +33,7 @@ public final class StreamConsumer implements SmartLifecycle {
     private volatile Disposable loop;
     private volatile boolean stopping;
     private volatile CountDownLatch finished;
+    private volatile Duration shutdownOverride;
 
     public StreamConsumer(DeliveryStream stream, DeliveryProcessor processor, InFlightEntries inFlight, WorkerProperties properties) {
         this.stream = stream;
@@ -78,22 +79,32 @@ public final class StreamConsumer implements SmartLifecycle {
         if (running == null) {
             return;
         }
-        long deadline = System.nanoTime() + properties.shutdownTimeout().toNanos();
+        Duration timeout = shutdownOverride != null ? shutdownOverride : properties.shutdownTimeout();
+        long deadline = System.nanoTime() + timeout.toNanos();
         try {
             // The current XREADGROUP returns within read-block; then in-flight deliveries finish.
-            boolean readsDone = done.await(properties.shutdownTimeout().toMillis(), TimeUnit.MILLISECONDS);
+            boolean readsDone = done.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
             Duration left = Duration.ofNanos(Math.max(0, deadline - System.nanoTime()));
             inFlight.whenDrained().block(left.isZero() ? Duration.ofMillis(1) : left);
             log.info("stopped consuming{}", readsDone ? "" : " (reads did not end in time)");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (IllegalStateException timeout) {
+        } catch (IllegalStateException notDrained) {
             log.warn("{} deliveries still in flight after {}; they stay pending for other replicas",
-                    inFlight.size(), properties.shutdownTimeout());
+                    inFlight.size(), timeout);
         } finally {
             running.dispose();
             loop = null;
         }
+    }
+
+    /**
+     * Stops within {@code deadline}, cutting off whatever is still in flight then (it stays pending
+     * for other replicas). For operators' tooling and tests of crash recovery.
+     */
+    public void abandon(Duration deadline) {
+        shutdownOverride = deadline;
+        stop();
     }
 
     @Override
