@@ -1,6 +1,9 @@
 package io.triggers.api.endpoints;
 
-import io.triggers.api.endpoints.EndpointsController.CreatedEndpoint;
+import io.r2dbc.spi.Readable;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.Parameter;
@@ -11,10 +14,53 @@ import reactor.core.publisher.Mono;
 @Component
 public final class EndpointRepository {
 
+    private static final String COLUMNS = """
+            id, url, description, event_types, enabled, secret, disabled_reason, disabled_at, created_at, updated_at
+            """;
+
     private static final String INSERT = """
             INSERT INTO endpoints (id, organization_id, url, description, event_types, enabled, secret, created_at, updated_at)
-            VALUES (:id, :organizationId, :url, :description, :eventTypes, :enabled, :secret, :createdAt, :updatedAt)
+            VALUES (:id, :organizationId, :url, :description, :eventTypes, :enabled, :secret, :createdAt, :createdAt)
             """;
+
+    private static final String LIST = "SELECT " + COLUMNS + " FROM endpoints WHERE organization_id = :organizationId ORDER BY created_at, id";
+
+    private static final String FIND = "SELECT " + COLUMNS + " FROM endpoints WHERE id = :id AND organization_id = :organizationId";
+
+    // Re-enabling clears why the service disabled it, and the run of failures that led there.
+    private static final String UPDATE = """
+            UPDATE endpoints
+            SET url = CASE WHEN :setUrl THEN :url ELSE url END,
+                description = CASE WHEN :setDescription THEN :description ELSE description END,
+                event_types = CASE WHEN :setEventTypes THEN :eventTypes ELSE event_types END,
+                enabled = CASE WHEN :setEnabled THEN :enabled ELSE enabled END,
+                disabled_reason = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE disabled_reason END,
+                disabled_at = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE disabled_at END,
+                failing_since = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE failing_since END,
+                updated_at = :now
+            WHERE id = :id AND organization_id = :organizationId
+            RETURNING
+            """ + COLUMNS;
+
+    private static final String DELETE = "DELETE FROM endpoints WHERE id = :id AND organization_id = :organizationId";
+
+    // The old secret keeps signing for 24 hours (unless it was itself replaced within them: then the one before is dropped).
+    private static final String ROTATE_SECRET = """
+            UPDATE endpoints
+            SET previous_secret = secret, previous_secret_expires_at = :now + interval '24 hours', secret = :secret, updated_at = :now
+            WHERE id = :id AND organization_id = :organizationId
+            RETURNING secret
+            """;
+
+    /** An endpoint as stored. */
+    public record Endpoint(UUID id, String url, String description, List<String> eventTypes, boolean enabled, String secret,
+                           String disabledReason, Instant disabledAt, Instant createdAt, Instant updatedAt) {
+    }
+
+    /** A PATCH: per field, whether it was given, and its new value. */
+    public record Changes(boolean setUrl, String url, boolean setDescription, String description,
+                          boolean setEventTypes, List<String> eventTypes, boolean setEnabled, boolean enabled) {
+    }
 
     private final DatabaseClient db;
 
@@ -22,7 +68,7 @@ public final class EndpointRepository {
         this.db = db;
     }
 
-    public Mono<Void> insert(UUID organizationId, CreatedEndpoint endpoint) {
+    public Mono<Void> insert(UUID organizationId, Endpoint endpoint) {
         return db.sql(INSERT)
                 .bind("id", endpoint.id())
                 .bind("organizationId", organizationId)
@@ -32,7 +78,54 @@ public final class EndpointRepository {
                 .bind("enabled", endpoint.enabled())
                 .bind("secret", endpoint.secret())
                 .bind("createdAt", endpoint.createdAt())
-                .bind("updatedAt", endpoint.updatedAt())
                 .then();
+    }
+
+    public Mono<List<Endpoint>> list(UUID organizationId) {
+        return db.sql(LIST).bind("organizationId", organizationId).map(EndpointRepository::endpoint).all().collectList();
+    }
+
+    public Mono<Endpoint> find(UUID organizationId, UUID id) {
+        return db.sql(FIND).bind("id", id).bind("organizationId", organizationId).map(EndpointRepository::endpoint).one();
+    }
+
+    public Mono<Endpoint> update(UUID organizationId, UUID id, Changes changes, Instant now) {
+        return db.sql(UPDATE)
+                .bind("setUrl", changes.setUrl())
+                .bind("url", Parameter.fromOrEmpty(changes.url(), String.class))
+                .bind("setDescription", changes.setDescription())
+                .bind("description", Parameter.fromOrEmpty(changes.description(), String.class))
+                .bind("setEventTypes", changes.setEventTypes())
+                .bind("eventTypes", changes.eventTypes() == null ? new String[0] : changes.eventTypes().toArray(String[]::new))
+                .bind("setEnabled", changes.setEnabled())
+                .bind("enabled", changes.enabled())
+                .bind("now", now)
+                .bind("id", id)
+                .bind("organizationId", organizationId)
+                .map(EndpointRepository::endpoint)
+                .one();
+    }
+
+    /** Emits whether the endpoint existed; its deliveries go with it. */
+    public Mono<Boolean> delete(UUID organizationId, UUID id) {
+        return db.sql(DELETE).bind("id", id).bind("organizationId", organizationId).fetch().rowsUpdated().map(rows -> rows > 0);
+    }
+
+    public Mono<String> rotateSecret(UUID organizationId, UUID id, String secret, Instant now) {
+        return db.sql(ROTATE_SECRET)
+                .bind("secret", secret)
+                .bind("now", now)
+                .bind("id", id)
+                .bind("organizationId", organizationId)
+                .map(row -> row.get("secret", String.class))
+                .one();
+    }
+
+    private static Endpoint endpoint(Readable row) {
+        String[] types = row.get("event_types", String[].class);
+        return new Endpoint(row.get("id", UUID.class), row.get("url", String.class), row.get("description", String.class),
+                types == null ? List.of() : Arrays.asList(types), row.get("enabled", Boolean.class), row.get("secret", String.class),
+                row.get("disabled_reason", String.class), row.get("disabled_at", Instant.class),
+                row.get("created_at", Instant.class), row.get("updated_at", Instant.class));
     }
 }

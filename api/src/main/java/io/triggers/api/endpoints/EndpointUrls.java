@@ -1,14 +1,21 @@
 package io.triggers.api.endpoints;
 
 import io.triggers.api.web.RequestFields;
+import io.triggers.shared.webhooks.TargetAddresses;
+import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Locale;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The contract's URL rules for webhook endpoints: {@code http} or {@code https}, a host, at most
- * 2048 characters, no credentials. (Refusing private and metadata addresses comes with the
- * delivery engine, which checks them again on the resolved address at delivery time.)
+ * 2048 characters, no credentials, and (unless private targets are allowed) no host that resolves
+ * to a loopback, private, link-local or metadata address. A host that does not resolve now is
+ * accepted: the worker checks the address it actually connects to at every delivery.
  */
 final class EndpointUrls {
 
@@ -17,8 +24,8 @@ final class EndpointUrls {
     private EndpointUrls() {
     }
 
-    /** Checks {@code url}, recording any problem on {@code fields}; returns the URL when it is acceptable. */
-    static String check(String url, RequestFields fields) {
+    /** Checks the URL's form, recording any problem on {@code fields}; returns its host when acceptable. */
+    static String checkForm(String url, RequestFields fields) {
         if (url == null) {
             return null;
         }
@@ -42,6 +49,18 @@ final class EndpointUrls {
             fields.problem("url", "credentials_not_allowed", "url must not contain credentials");
             return null;
         }
-        return url;
+        String host = uri.getHost();
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    }
+
+    /** Whether the host resolves to a forbidden address (DNS is looked up off the event loop). */
+    static Mono<Boolean> resolvesToForbidden(String host) {
+        return Mono.fromCallable(() -> {
+            try {
+                return Arrays.stream(InetAddress.getAllByName(host)).anyMatch(TargetAddresses::isForbidden);
+            } catch (UnknownHostException e) {
+                return false;
+            }
+        }).subscribeOn(Schedulers.boundedElastic());
     }
 }

@@ -1,8 +1,13 @@
 package io.triggers.api.endpoints;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.triggers.api.auth.Tenant;
+import io.triggers.api.endpoints.EndpointRepository.Changes;
+import io.triggers.api.endpoints.EndpointRepository.Endpoint;
+import io.triggers.api.web.ApiException;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
+import io.triggers.shared.config.DeliveryProperties;
 import io.triggers.shared.ids.UuidV7;
 import io.triggers.shared.time.Timestamps;
 import io.triggers.shared.webhooks.WebhookSigner;
@@ -12,12 +17,18 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
 
 /** Webhook endpoints of the caller's organization. */
 @RestController
@@ -28,17 +39,36 @@ public final class EndpointsController {
     static final Pattern EVENT_TYPE_FILTER = Pattern.compile("\\*|[A-Za-z0-9._:-]{1,128}|[A-Za-z0-9._:-]{1,126}\\.\\*");
     private static final long MAX_BODY = 64 * 1024;
 
-    /** An endpoint as its creator sees it, secret included (only here and on the secret calls). */
+    /** An endpoint without its secret; why it was disabled, when the service disabled it. */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record EndpointView(UUID id, String url, String description, List<String> eventTypes, boolean enabled,
+                               String disabledReason, Instant disabledAt, Instant createdAt, Instant updatedAt) {
+
+        static EndpointView of(Endpoint endpoint) {
+            return new EndpointView(endpoint.id(), endpoint.url(), endpoint.description(), endpoint.eventTypes(),
+                    endpoint.enabled(), endpoint.disabledReason(), endpoint.disabledAt(), endpoint.createdAt(), endpoint.updatedAt());
+        }
+    }
+
+    /** The answer to a create, the only one besides the secret calls that shows the secret. */
     public record CreatedEndpoint(UUID id, String url, String description, List<String> eventTypes, boolean enabled,
                                   String secret, Instant createdAt, Instant updatedAt) {
     }
 
+    public record EndpointList(List<EndpointView> endpoints) {
+    }
+
+    public record Secret(String secret) {
+    }
+
     private final EndpointRepository endpoints;
     private final JsonBodies bodies;
+    private final boolean allowPrivateTargets;
 
-    public EndpointsController(EndpointRepository endpoints, JsonBodies bodies) {
+    public EndpointsController(EndpointRepository endpoints, JsonBodies bodies, DeliveryProperties delivery) {
         this.endpoints = endpoints;
         this.bodies = bodies;
+        this.allowPrivateTargets = delivery.allowPrivateTargets();
     }
 
     @PostMapping("/v1/endpoints")
@@ -46,15 +76,109 @@ public final class EndpointsController {
     public Mono<CreatedEndpoint> create(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, ServerHttpRequest request) {
         return bodies.readObject(request, MAX_BODY).flatMap(body -> {
             RequestFields fields = new RequestFields(body, FIELDS);
-            String url = EndpointUrls.check(fields.string("url", true, EndpointUrls.MAX_LENGTH, null), fields);
+            String url = fields.string("url", true, EndpointUrls.MAX_LENGTH, null);
+            String host = EndpointUrls.checkForm(url, fields);
             String description = fields.string("description", false, 1024, null);
             List<String> eventTypes = fields.strings("event_types", 100, 128, EVENT_TYPE_FILTER);
             boolean enabled = fields.bool("enabled", true);
             fields.throwIfInvalid();
-            Instant now = Timestamps.now();
-            CreatedEndpoint endpoint = new CreatedEndpoint(UuidV7.next(), url, description, eventTypes, enabled,
-                    WebhookSigner.newSecret(), now, now);
-            return endpoints.insert(tenant.organizationId(), endpoint).thenReturn(endpoint);
+            return refusePrivate(host).then(Mono.defer(() -> {
+                Instant now = Timestamps.now();
+                Endpoint endpoint = new Endpoint(UuidV7.next(), url, description, eventTypes, enabled, WebhookSigner.newSecret(),
+                        null, null, now, now);
+                return endpoints.insert(tenant.organizationId(), endpoint)
+                        .thenReturn(new CreatedEndpoint(endpoint.id(), url, description, eventTypes, enabled, endpoint.secret(), now, now));
+            }));
         });
+    }
+
+    @GetMapping("/v1/endpoints")
+    public Mono<EndpointList> list(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant) {
+        return endpoints.list(tenant.organizationId()).map(found -> new EndpointList(found.stream().map(EndpointView::of).toList()));
+    }
+
+    @GetMapping("/v1/endpoints/{id}")
+    public Mono<EndpointView> get(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id) {
+        return found(tenant, id).map(EndpointView::of);
+    }
+
+    @GetMapping("/v1/endpoints/{id}/secret")
+    public Mono<Secret> secret(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id) {
+        return found(tenant, id).map(endpoint -> new Secret(endpoint.secret()));
+    }
+
+    /** A new secret; for 24 hours deliveries are signed with it and the old one. */
+    @PostMapping("/v1/endpoints/{id}/secret/rotate")
+    public Mono<Secret> rotateSecret(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id) {
+        return endpoints.rotateSecret(tenant.organizationId(), parseId(id), WebhookSigner.newSecret(), Timestamps.now())
+                .switchIfEmpty(Mono.error(() -> notFound(id)))
+                .map(Secret::new);
+    }
+
+    @PatchMapping("/v1/endpoints/{id}")
+    public Mono<EndpointView> update(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id,
+                                     ServerHttpRequest request) {
+        UUID endpointId = parseId(id);
+        return bodies.readObject(request, MAX_BODY).flatMap(body -> {
+            RequestFields fields = new RequestFields(body, FIELDS);
+            boolean setUrl = body.has("url");
+            String url = setUrl ? fields.string("url", true, EndpointUrls.MAX_LENGTH, null) : null;
+            String host = setUrl ? EndpointUrls.checkForm(url, fields) : null;
+            boolean setDescription = body.has("description");
+            String description = fields.string("description", false, 1024, null);
+            boolean setEventTypes = body.has("event_types");
+            List<String> eventTypes = fields.strings("event_types", 100, 128, EVENT_TYPE_FILTER);
+            boolean setEnabled = body.has("enabled");
+            if (setEnabled && !isBoolean(body.get("enabled"))) {
+                fields.problem("enabled", "invalid_type", "enabled must be true or false");
+            }
+            boolean enabled = fields.bool("enabled", true);
+            fields.throwIfInvalid();
+            Changes changes = new Changes(setUrl, url, setDescription, description, setEventTypes, eventTypes, setEnabled, enabled);
+            return refusePrivate(host).then(endpoints.update(tenant.organizationId(), endpointId, changes, Timestamps.now()))
+                    .switchIfEmpty(Mono.error(() -> notFound(id)))
+                    .map(EndpointView::of);
+        });
+    }
+
+    @DeleteMapping("/v1/endpoints/{id}")
+    public Mono<ResponseEntity<Void>> delete(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id) {
+        return endpoints.delete(tenant.organizationId(), parseId(id))
+                .map(deleted -> {
+                    if (!deleted) {
+                        throw notFound(id);
+                    }
+                    return ResponseEntity.noContent().<Void>build();
+                });
+    }
+
+    private Mono<Void> refusePrivate(String host) {
+        if (host == null || allowPrivateTargets) {
+            return Mono.empty();
+        }
+        return EndpointUrls.resolvesToForbidden(host).flatMap(forbidden -> forbidden
+                ? Mono.error(ApiException.validation("url", "private_target_not_allowed",
+                        "url must not point at a loopback, private, link-local or metadata address"))
+                : Mono.empty());
+    }
+
+    private Mono<Endpoint> found(Tenant tenant, String id) {
+        return endpoints.find(tenant.organizationId(), parseId(id)).switchIfEmpty(Mono.error(() -> notFound(id)));
+    }
+
+    private static boolean isBoolean(JsonNode value) {
+        return value != null && value.isBoolean();
+    }
+
+    private static UUID parseId(String id) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw notFound(id);
+        }
+    }
+
+    private static ApiException notFound(String id) {
+        return ApiException.notFound("endpoint " + id + " not found");
     }
 }

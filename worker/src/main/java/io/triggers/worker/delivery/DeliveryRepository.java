@@ -39,7 +39,7 @@ final class DeliveryRepository {
                     attempts = attempts + 1,
                     last_attempt_at = :attemptedAt,
                     last_status_code = :statusCode,
-                    last_error = :error,
+                    last_error = :lastError,
                     next_attempt_at = :notBefore,
                     delivered_at = CASE WHEN :status = 'delivered' THEN :attemptedAt ELSE delivered_at END,
                     updated_at = :attemptedAt
@@ -142,6 +142,7 @@ final class DeliveryRepository {
                 .bind("attemptedAt", attemptedAt)
                 .bind("statusCode", Parameter.fromOrEmpty(outcome.statusCode(), Integer.class))
                 .bind("error", Parameter.fromOrEmpty(outcome.error(), String.class))
+                .bind("lastError", Parameter.fromOrEmpty(lastError(outcome), String.class))
                 .bind("notBefore", Parameter.fromOrEmpty(notBefore, Instant.class))
                 .bind("eventId", target.event().id())
                 .bind("endpointId", target.endpointId())
@@ -149,6 +150,14 @@ final class DeliveryRepository {
                 .bind("durationMs", (int) Math.min(outcome.durationMs(), Integer.MAX_VALUE))
                 .bind("excerpt", Parameter.fromOrEmpty(outcome.responseExcerpt(), String.class))
                 .then();
+    }
+
+    /** What the delivery shows as its last error: the failure, or the HTTP status a receiver refused with. */
+    private static String lastError(AttemptOutcome outcome) {
+        if (outcome.delivered()) {
+            return null;
+        }
+        return outcome.error() != null ? outcome.error() : "HTTP " + outcome.statusCode();
     }
 
     Mono<Void> markDead(DeliveryTarget target, String reason, Instant now) {

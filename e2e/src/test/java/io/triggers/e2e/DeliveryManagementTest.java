@@ -1,0 +1,171 @@
+package io.triggers.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.awaitility.Awaitility.await;
+
+import com.standardwebhooks.Webhook;
+import io.triggers.testing.WebhookReceiver;
+import io.triggers.testing.WebhookReceiver.Received;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** Secret rotation on the wire, attempts, replay and dead letters, with api and worker running. */
+class DeliveryManagementTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static RunningService service;
+
+    @BeforeAll
+    static void start() {
+        service = RunningService.start(Map.of(
+                "triggers.delivery.retry-schedule", "100ms,100ms",
+                // Failing endpoints open their circuit; keep it short so replays here go through soon.
+                "triggers.delivery.circuit-open-for", "500ms",
+                "triggers.worker.reclaim-every", "50ms",
+                "triggers.worker.heartbeat-every", "50ms"));
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
+
+    @Test
+    void afterASecretRotationDeliveriesCarryBothSignatures() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            String key = service.newOrganizationKey("rotation");
+            JsonNode endpoint = service.newEndpoint(key, receiver.url("/signed"));
+            String oldSecret = endpoint.get("secret").stringValue();
+            String newSecret = service.call("POST", "/v1/endpoints/" + endpoint.get("id").stringValue() + "/secret/rotate", key, null)
+                    .body().get("secret").stringValue();
+
+            String eventId = ingest(key);
+            await().atMost(WAIT).until(() -> receiver.received().size() == 1);
+
+            Received webhook = receiver.received().get(0);
+            assertThat(webhook.header("webhook-id")).isEqualTo(eventId);
+            assertThat(webhook.header("webhook-signature").split(" ")).hasSize(2);
+            assertThatCode(() -> new Webhook(newSecret).verify(webhook.bodyText(), webhook.httpHeaders())).doesNotThrowAnyException();
+            assertThatCode(() -> new Webhook(oldSecret).verify(webhook.bodyText(), webhook.httpHeaders())).doesNotThrowAnyException();
+        }
+    }
+
+    @Test
+    void attemptsAreListedAndAReplayDeliversAgainAsNewAttempts() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        try (WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> calls.incrementAndGet() == 1 ? 502 : 200);
+             WebhookReceiver second = WebhookReceiver.start()) {
+            String key = service.newOrganizationKey("replay");
+            service.newEndpoint(key, receiver.url("/first"));
+            String eventId = ingest(key);
+            await().atMost(WAIT).until(() -> "delivered".equals(status(eventId)));
+
+            JsonNode attempts = service.call("GET", "/v1/events/" + eventId + "/attempts", key, null).body().get("attempts");
+            assertThat(attempts).hasSize(2);
+            assertThat(attempts.get(0).get("attempt").intValue()).isEqualTo(1);
+            assertThat(attempts.get(0).get("status_code").intValue()).isEqualTo(502);
+            assertThat(attempts.get(0).get("response_excerpt").stringValue()).isEqualTo("{\"received\":false}");
+            assertThat(attempts.get(1).get("status_code").intValue()).isEqualTo(200);
+            assertThat(attempts.get(1).get("duration_ms").isNumber()).isTrue();
+
+            RunningService.Response replay = service.call("POST", "/v1/events/" + eventId + "/replay", key, null);
+            assertThat(replay.status()).isEqualTo(202);
+            await().atMost(WAIT).until(() -> receiver.received().size() == 3);
+            assertThat(receiver.received().get(2).header("webhook-id")).isEqualTo(eventId);
+            await().atMost(WAIT).until(() -> "delivered".equals(status(eventId)));
+            assertThat(service.call("GET", "/v1/events/" + eventId + "/attempts", key, null).body().get("attempts")).hasSize(3);
+
+            // Replay to one endpoint only: one added since the event was ingested.
+            String secondId = service.newEndpoint(key, second.url("/second")).get("id").stringValue();
+            assertThat(service.call("POST", "/v1/events/" + eventId + "/replay", key, "{\"endpoint_id\":\"" + secondId + "\"}").status())
+                    .isEqualTo(202);
+            await().atMost(WAIT).until(() -> second.received().size() == 1);
+            assertThat(receiver.received()).hasSize(3);
+
+            assertThat(service.call("POST", "/v1/events/" + eventId + "/replay", key,
+                    "{\"endpoint_id\":\"" + UUID.randomUUID() + "\"}").status()).isEqualTo(404);
+            String other = service.newOrganizationKey("not-mine");
+            assertThat(service.call("POST", "/v1/events/" + eventId + "/replay", other, null).status()).isEqualTo(404);
+            assertThat(service.call("GET", "/v1/events/" + eventId + "/attempts", other, null).status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    void deadLettersAreListedNewestFirstPageByPageAndCanBeReplayed() throws Exception {
+        AtomicInteger mode = new AtomicInteger(500);
+        try (WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> mode.get())) {
+            String key = service.newOrganizationKey("dead-letters");
+            service.newEndpoint(key, receiver.url("/down"));
+            List<String> dead = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                String eventId = ingest(key);
+                await().atMost(WAIT).until(() -> "dead".equals(status(eventId)));
+                dead.add(eventId);
+            }
+
+            List<String> listed = new ArrayList<>();
+            String cursor = null;
+            do {
+                JsonNode page = service.call("GET", "/v1/dead-letters?limit=1" + (cursor == null ? "" : "&cursor=" + cursor), key, null).body();
+                assertThat(page.get("events")).hasSize(1);
+                JsonNode event = page.get("events").get(0);
+                assertThat(event.get("status").stringValue()).isEqualTo("dead");
+                assertThat(event.get("last_error").isNull()).isFalse();
+                listed.add(event.get("event_id").stringValue());
+                cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").stringValue();
+            } while (cursor != null);
+            assertThat(listed).containsExactly(dead.get(2), dead.get(1), dead.get(0));
+            assertThat(service.call("GET", "/v1/dead-letters?cursor=forged", key, null).status()).isEqualTo(400);
+            assertThat(service.call("GET", "/v1/dead-letters?limit=0", key, null).status()).isEqualTo(400);
+            assertThat(service.call("GET", "/v1/dead-letters", service.newOrganizationKey("empty"), null).body().get("events")).isEmpty();
+
+            mode.set(200);
+            int before = receiver.received().size();
+            RunningService.Response byId = service.call("POST", "/v1/dead-letters/replay", key, "{\"event_ids\":[\"" + dead.get(0) + "\"]}");
+            assertThat(byId.status()).isEqualTo(202);
+            assertThat(byId.body().get("replayed").intValue()).isEqualTo(1);
+            await().atMost(WAIT).until(() -> "delivered".equals(status(dead.get(0))));
+
+            RunningService.Response since = service.call("POST", "/v1/dead-letters/replay", key,
+                    "{\"since\":\"" + Instant.now().minusSeconds(600) + "\"}");
+            assertThat(since.body().get("replayed").intValue()).isEqualTo(2);
+            await().atMost(WAIT).until(() -> dead.stream().allMatch(id -> "delivered".equals(status(id))));
+            Set<String> redelivered = new HashSet<>();
+            receiver.received().subList(before, receiver.received().size()).forEach(r -> redelivered.add(r.header("webhook-id")));
+            assertThat(redelivered).containsExactlyInAnyOrderElementsOf(dead);
+            assertThat(service.call("POST", "/v1/dead-letters/replay", key, "{}").status()).isEqualTo(400);
+        }
+    }
+
+    private static String ingest(String key) {
+        RunningService.Response accepted = service.call("POST", "/v1/events", key, "{\"event_type\":\"manage.test\",\"payload\":{}}");
+        assertThat(accepted.status()).isEqualTo(201);
+        return accepted.body().get("event_id").stringValue();
+    }
+
+    private static String status(String eventId) {
+        try (Connection db = service.jdbc(); PreparedStatement query = db.prepareStatement("SELECT status FROM events WHERE id = ?")) {
+            query.setObject(1, UUID.fromString(eventId));
+            try (ResultSet row = query.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
