@@ -152,6 +152,25 @@ class DeliveryManagementTest {
         }
     }
 
+    @Test
+    void redirectsAreNotFollowedAndOnlyAKibOfTheAnswerIsKept() throws Exception {
+        try (WebhookReceiver elsewhere = WebhookReceiver.start();
+             WebhookReceiver moved = WebhookReceiver.start().respondWith(302).withBody("x".repeat(5000))) {
+            moved.withHeader("Location", elsewhere.url("/new-home"));
+            String key = service.newOrganizationKey("redirect");
+            service.newEndpoint(key, moved.url("/old-home"));
+            String eventId = ingest(key);
+
+            await().atMost(WAIT).until(() -> "dead".equals(status(eventId)));
+            assertThat(elsewhere.received()).isEmpty();
+            JsonNode attempts = service.call("GET", "/v1/events/" + eventId + "/attempts", key, null).body().get("attempts");
+            assertThat(attempts).isNotEmpty().allSatisfy(attempt -> {
+                assertThat(attempt.get("status_code").intValue()).isEqualTo(302);
+                assertThat(attempt.get("response_excerpt").stringValue()).hasSize(1024);
+            });
+        }
+    }
+
     private static String ingest(String key) {
         RunningService.Response accepted = service.call("POST", "/v1/events", key, "{\"event_type\":\"manage.test\",\"payload\":{}}");
         assertThat(accepted.status()).isEqualTo(201);

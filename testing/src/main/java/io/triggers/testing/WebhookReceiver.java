@@ -48,6 +48,7 @@ public final class WebhookReceiver implements AutoCloseable {
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private volatile Function<Received, Integer> responder = request -> 200;
     private final Map<String, String> extraHeaders = new java.util.concurrent.ConcurrentHashMap<>();
+    private volatile byte[] answerBody;
 
     private WebhookReceiver(HttpServer server) {
         this.server = server;
@@ -85,6 +86,12 @@ public final class WebhookReceiver implements AutoCloseable {
         return this;
     }
 
+    /** Answers with this body from now on (instead of a small JSON acknowledgement). */
+    public WebhookReceiver withBody(String text) {
+        this.answerBody = text.getBytes(StandardCharsets.UTF_8);
+        return this;
+    }
+
     /** {@code http://127.0.0.1:<port><path>} */
     public String url(String path) {
         return "http://127.0.0.1:" + server.getAddress().getPort() + path;
@@ -106,7 +113,7 @@ public final class WebhookReceiver implements AutoCloseable {
             Received request = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body, Instant.now());
             received.add(request);
             int status = responder.apply(request);
-            byte[] answer = ("{\"received\":" + (status < 300) + "}").getBytes(StandardCharsets.UTF_8);
+            byte[] answer = answerBody != null ? answerBody : ("{\"received\":" + (status < 300) + "}").getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().set("content-type", "application/json");
             extraHeaders.forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
             if (status == 204) {
