@@ -176,6 +176,12 @@ final class RunningService implements AutoCloseable {
         return entries.stream().filter(entry -> eventId.equals(entry.getBody().get("event_id"))).findFirst();
     }
 
+    /** Whether any entry added between the two times (Unix ms) is in the group's pending list. */
+    boolean anyPendingBetween(long fromMillis, long toMillis) {
+        return !redis.sync().xpending(streamKey(), GROUP, Range.create(fromMillis + "-0", toMillis + "-" + Long.MAX_VALUE),
+                io.lettuce.core.Limit.from(1)).isEmpty();
+    }
+
     /** Whether the stream entry {@code messageId} is in the group's pending list. */
     boolean isPending(String messageId) {
         List<PendingMessage> pending = redis.sync().xpending(streamKey(), GROUP,

@@ -73,10 +73,12 @@ final class DeliveryProcessor {
             log.warn("stream entry {} is unreadable and is acknowledged without delivery: {}", messageId, e.getMessage());
             return stream.ack(messageId).then();
         }
-        if (!inFlight.begin(messageId)) {
-            return Mono.empty();
-        }
         boolean lastTry = schedule.isLast(deliveryCount);
+        // Registered as in flight only once subscribed, so an unsubscribed Mono can leave nothing behind.
+        return Mono.defer(() -> inFlight.begin(messageId) ? deliverEntry(entry, messageId, deliveryCount, lastTry) : Mono.empty());
+    }
+
+    private Mono<Void> deliverEntry(StreamEntry entry, String messageId, long deliveryCount, boolean lastTry) {
         return repository.owed(entry.eventId(), Timestamps.now())
                 .flatMap(targets -> deliverAll(entry, targets, lastTry))
                 .flatMap(results -> repository.refreshEventStatus(entry.eventId(), Timestamps.now()).thenReturn(results))

@@ -111,4 +111,10 @@ public final class StreamConsumer implements SmartLifecycle {
     public boolean isRunning() {
         return loop != null;
     }
+
+    /** Stops after the reclaimer (a lower phase stops later), so nothing new is claimed while this drains. */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 10;
+    }
 }
