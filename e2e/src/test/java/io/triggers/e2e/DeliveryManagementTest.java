@@ -66,6 +66,43 @@ class DeliveryManagementTest {
     }
 
     @Test
+    void theOldSecretStopsSigningWhenItsDayIsOver() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            String key = service.newOrganizationKey("rotation-expiry");
+            JsonNode endpoint = service.newEndpoint(key, receiver.url("/signed"));
+            String id = endpoint.get("id").stringValue();
+            String newSecret = service.call("POST", "/v1/endpoints/" + id + "/secret/rotate", key, null).body().get("secret").stringValue();
+            try (Connection db = service.jdbc();
+                 PreparedStatement expire = db.prepareStatement("UPDATE endpoints SET previous_secret_expires_at = now() - interval '1 second' WHERE id = ?")) {
+                expire.setObject(1, UUID.fromString(id));
+                expire.executeUpdate();
+            }
+            ingest(key);
+            await().atMost(WAIT).until(() -> receiver.received().size() == 1);
+            Received webhook = receiver.received().get(0);
+            assertThat(webhook.header("webhook-signature").split(" ")).hasSize(1);
+            assertThatCode(() -> new Webhook(newSecret).verify(webhook.bodyText(), webhook.httpHeaders())).doesNotThrowAnyException();
+        }
+    }
+
+    @Test
+    void connectionsToAHostAreReused() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            String key = service.newOrganizationKey("pooling");
+            service.newEndpoint(key, receiver.url("/pooled"));
+            for (int i = 0; i < 10; i++) {
+                int expected = i + 1;
+                ingest(key);
+                await().atMost(WAIT).until(() -> receiver.received().size() == expected);
+            }
+            Set<Integer> connections = new HashSet<>();
+            receiver.received().forEach(webhook -> connections.add(webhook.clientPort()));
+            System.out.printf("10 sequential deliveries used %d connection(s)%n", connections.size());
+            assertThat(connections).hasSizeLessThan(10);
+        }
+    }
+
+    @Test
     void attemptsAreListedAndAReplayDeliversAgainAsNewAttempts() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         try (WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> calls.incrementAndGet() == 1 ? 502 : 200);

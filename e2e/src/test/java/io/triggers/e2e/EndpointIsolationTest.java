@@ -80,6 +80,8 @@ class EndpointIsolationTest {
             assertThat(tookMs).isLessThan(3_000);
             // The hanging endpoint holds at most its in-flight bound of requests.
             assertThat(hanging.received()).hasSizeLessThanOrEqualTo(2);
+            // Its attempts end at the delivery timeout.
+            await().atMost(WAIT).until(() -> timeouts(slowKey) >= 1);
             release.countDown();
         }
     }
@@ -145,6 +147,18 @@ class EndpointIsolationTest {
                     assertThat(row.getString("disabled_reason")).startsWith("failing continuously since ");
                     assertThat(row.getTimestamp("disabled_at")).isAfter(row.getTimestamp("failing_since"));
                 }
+            }
+        }
+    }
+
+    private static int timeouts(String key) throws Exception {
+        String organization = service.call("GET", "/v1/me", key, null).body().get("organization_id").stringValue();
+        try (Connection db = service.jdbc(); PreparedStatement query = db.prepareStatement(
+                "SELECT count(*) FROM delivery_attempts WHERE organization_id = ? AND error = 'timeout after 3000 ms' AND status_code IS NULL")) {
+            query.setObject(1, UUID.fromString(organization));
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return row.getInt(1);
             }
         }
     }

@@ -26,7 +26,8 @@ import java.util.function.Function;
 public final class WebhookReceiver implements AutoCloseable {
 
     /** One request as the receiver got it. Header names are lower case. */
-    public record Received(String method, String path, Map<String, List<String>> headers, byte[] body, Instant receivedAt) {
+    public record Received(String method, String path, Map<String, List<String>> headers, byte[] body, Instant receivedAt,
+                           int clientPort) {
 
         public String header(String name) {
             List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
@@ -110,7 +111,8 @@ public final class WebhookReceiver implements AutoCloseable {
             }
             Map<String, List<String>> headers = new TreeMap<>();
             exchange.getRequestHeaders().forEach((name, values) -> headers.put(name.toLowerCase(Locale.ROOT), List.copyOf(values)));
-            Received request = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body, Instant.now());
+            Received request = new Received(exchange.getRequestMethod(), exchange.getRequestURI().getPath(), headers, body, Instant.now(),
+                    exchange.getRemoteAddress().getPort());
             received.add(request);
             int status = responder.apply(request);
             byte[] answer = answerBody != null ? answerBody : ("{\"received\":" + (status < 300) + "}").getBytes(StandardCharsets.UTF_8);
