@@ -6,6 +6,7 @@ import io.triggers.api.deliveries.DeliveriesRepository.Attempt;
 import io.triggers.api.deliveries.DeliveriesRepository.DeadLetter;
 import io.triggers.api.events.EventQueue;
 import io.triggers.api.web.ApiException;
+import io.triggers.api.web.PathIds;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
 import io.triggers.api.web.RequestIds;
@@ -14,7 +15,6 @@ import io.triggers.shared.time.Timestamps;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -22,7 +22,6 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
-import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -31,8 +30,6 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.JsonNodeFactory;
 
 /** What happened to an event's deliveries, and delivering again: attempts, replay, dead letters. */
 @RestController
@@ -85,14 +82,14 @@ public final class DeliveriesController {
     public Mono<ResponseEntity<Replay>> replay(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id,
                                                ServerWebExchange exchange) {
         UUID eventId = eventId(id);
-        return optionalBody(exchange.getRequest()).flatMap(body -> {
+        return bodies.readOptionalObject(exchange.getRequest(), 4096).flatMap(body -> {
             RequestFields fields = new RequestFields(body, Set.of("endpoint_id"));
             String endpoint = fields.string("endpoint_id", false, 36, UUID_TEXT);
             fields.throwIfInvalid();
             UUID endpointId = endpoint == null ? null : UUID.fromString(endpoint);
             Mono<Void> endpointCheck = endpointId == null ? Mono.empty()
                     : deliveries.endpointEnabled(tenant.organizationId(), endpointId)
-                            .switchIfEmpty(Mono.error(() -> ApiException.notFound("endpoint " + endpoint + " not found")))
+                            .switchIfEmpty(Mono.error(() -> PathIds.notFound("endpoint", endpoint)))
                             .flatMap(enabled -> enabled ? Mono.<Void>empty()
                                     : Mono.error(ApiException.conflict("endpoint " + endpoint + " is disabled; enable it first")));
             return deliveries.eventStatus(tenant.organizationId(), eventId)
@@ -155,11 +152,6 @@ public final class DeliveriesController {
         });
     }
 
-    private Mono<JsonNode> optionalBody(ServerHttpRequest request) {
-        boolean hasBody = request.getHeaders().getContentLength() > 0 || request.getHeaders().containsHeader("Transfer-Encoding");
-        return hasBody ? bodies.readObject(request, 4096) : Mono.just(JsonNodeFactory.instance.objectNode());
-    }
-
     private static DeadLetterView view(DeadLetter dead) {
         return new DeadLetterView(dead.eventId(), dead.eventType(), dead.source(), dead.payload(), dead.metadata(), dead.status(),
                 dead.createdAt(), dead.acknowledgedAt(), dead.deliveredAt(), dead.lastError());
@@ -181,15 +173,11 @@ public final class DeliveriesController {
     }
 
     private static UUID eventId(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw eventNotFound(id);
-        }
+        return PathIds.parse(id, "event");
     }
 
     private static ApiException eventNotFound(String id) {
-        return ApiException.notFound("event " + id + " not found");
+        return PathIds.notFound("event", id);
     }
 
     /** An opaque keyset position: (when the last event died, its id). */

@@ -5,6 +5,7 @@ import io.triggers.api.auth.Tenant;
 import io.triggers.api.endpoints.EndpointRepository.Changes;
 import io.triggers.api.endpoints.EndpointRepository.Endpoint;
 import io.triggers.api.web.ApiException;
+import io.triggers.api.web.PathIds;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
 import io.triggers.shared.config.DeliveryProperties;
@@ -171,14 +172,10 @@ public final class EndpointsController {
     }
 
     private static UUID parseId(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw notFound(id);
-        }
+        return PathIds.parse(id, "endpoint");
     }
 
     private static ApiException notFound(String id) {
-        return ApiException.notFound("endpoint " + id + " not found");
+        return PathIds.notFound("endpoint", id);
     }
 }

@@ -15,6 +15,7 @@ import io.triggers.api.events.IdempotencyGuard.InFlight;
 import io.triggers.api.events.IdempotencyGuard.Owned;
 import io.triggers.api.ratelimit.RateLimiter;
 import io.triggers.api.web.ApiException;
+import io.triggers.api.web.PathIds;
 import io.triggers.api.web.FieldIssue;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
@@ -234,7 +235,7 @@ public final class EventsController {
     public Mono<EventView> get(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id) {
         UUID eventId = parseId(id);
         return events.find(tenant.organizationId(), eventId)
-                .switchIfEmpty(Mono.error(() -> ApiException.notFound("event " + id + " not found")))
+                .switchIfEmpty(Mono.error(() -> PathIds.notFound("event", id)))
                 .zipWith(events.deliveries(tenant.organizationId(), eventId))
                 .map(found -> view(found.getT1(), found.getT2()));
     }
@@ -244,12 +245,7 @@ public final class EventsController {
                 event.status(), event.createdAt(), event.acknowledgedAt(), event.deliveredAt(), deliveries);
     }
 
-    /** A path id that is not a UUID names nothing: 404, as for a missing one. */
     static UUID parseId(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.notFound("event " + id + " not found");
-        }
+        return PathIds.parse(id, "event");
     }
 }

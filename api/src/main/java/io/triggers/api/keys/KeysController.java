@@ -3,6 +3,7 @@ package io.triggers.api.keys;
 import io.triggers.api.auth.Tenant;
 import io.triggers.api.keys.ApiKeyRepository.KeyInfo;
 import io.triggers.api.web.ApiException;
+import io.triggers.api.web.PathIds;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
 import io.triggers.shared.ids.UuidV7;
@@ -22,7 +23,6 @@ import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
-import tools.jackson.databind.node.JsonNodeFactory;
 
 /** The caller's organization's API keys. */
 @RestController
@@ -71,7 +71,7 @@ public final class KeysController {
     public Mono<NewKey> rotate(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id,
                                ServerHttpRequest request) {
         UUID oldId = parseId(id);
-        Mono<Integer> grace = optionalBody(request).map(body -> {
+        Mono<Integer> grace = bodies.readOptionalObject(request, 4096).map(body -> {
             RequestFields fields = new RequestFields(body, ROTATE_FIELDS);
             Integer seconds = fields.nonNegativeInt("grace_period_seconds");
             if (seconds != null && seconds > MAX_GRACE_SECONDS) {
@@ -87,7 +87,7 @@ public final class KeysController {
                             key.createdAt())
                     .flatMap(rotated -> rotated
                             ? Mono.fromRunnable(() -> resolver.forget(oldId)).thenReturn(key)
-                            : Mono.error(ApiException.notFound("key " + id + " not found")));
+                            : Mono.error(PathIds.notFound("key", id)));
         });
     }
 
@@ -99,15 +99,9 @@ public final class KeysController {
                 resolver.forget(keyId);
                 yield ResponseEntity.noContent().build();
             }
-            case NOT_FOUND -> throw ApiException.notFound("key " + id + " not found");
+            case NOT_FOUND -> throw PathIds.notFound("key", id);
             case LAST_KEY -> throw ApiException.conflict("this is the organization's last active key; create another first");
         });
-    }
-
-    private Mono<tools.jackson.databind.JsonNode> optionalBody(ServerHttpRequest request) {
-        boolean hasBody = request.getHeaders().getContentLength() > 0
-                || request.getHeaders().containsHeader("Transfer-Encoding");
-        return hasBody ? bodies.readObject(request, 4096) : Mono.just(JsonNodeFactory.instance.objectNode());
     }
 
     private KeyInfo withUnwrittenUse(KeyInfo key) {
@@ -124,10 +118,6 @@ public final class KeysController {
     }
 
     private static UUID parseId(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw ApiException.notFound("key " + id + " not found");
-        }
+        return PathIds.parse(id, "key");
     }
 }

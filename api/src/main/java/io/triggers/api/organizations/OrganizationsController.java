@@ -6,6 +6,7 @@ import io.triggers.api.keys.KeysController.NewKey;
 import io.triggers.api.organizations.OrganizationRepository.Changes;
 import io.triggers.api.organizations.OrganizationRepository.Organization;
 import io.triggers.api.web.ApiException;
+import io.triggers.api.web.PathIds;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
 import io.triggers.shared.ids.UuidV7;
@@ -106,14 +107,10 @@ public final class OrganizationsController {
     }
 
     private static UUID parseId(String id) {
-        try {
-            return UUID.fromString(id);
-        } catch (IllegalArgumentException e) {
-            throw notFound(id);
-        }
+        return PathIds.parse(id, "organization");
     }
 
     private static ApiException notFound(String id) {
-        return ApiException.notFound("organization " + id + " not found");
+        return PathIds.notFound("organization", id);
     }
 }

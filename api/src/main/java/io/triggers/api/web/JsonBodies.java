@@ -12,6 +12,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadFeature;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectReader;
+import tools.jackson.databind.node.JsonNodeFactory;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -48,6 +49,12 @@ public final class JsonBodies {
                 .onErrorMap(DataBufferLimitException.class, e -> ApiException.payloadTooLarge(maxBytes))
                 .switchIfEmpty(Mono.error(() -> ApiException.malformedJson("request body is required")))
                 .map(this::parse);
+    }
+
+    /** The body as a JSON object, or an empty object when the request has no body at all. */
+    public Mono<JsonNode> readOptionalObject(ServerHttpRequest request, long maxBytes) {
+        boolean hasBody = request.getHeaders().getContentLength() > 0 || request.getHeaders().containsHeader("Transfer-Encoding");
+        return hasBody ? readObject(request, maxBytes) : Mono.just(JsonNodeFactory.instance.objectNode());
     }
 
     private JsonNode parse(DataBuffer buffer) {
