@@ -110,6 +110,21 @@ public final class EventRepository {
                                  Instant nextAttemptAt, Integer lastStatusCode) {
     }
 
+    // Acknowledging ends delivery; repeating it keeps the first acknowledged_at.
+    private static final String ACKNOWLEDGE = """
+            UPDATE events
+            SET status = 'acknowledged', acknowledged_at = coalesce(acknowledged_at, :now), updated_at = :now
+            WHERE organization_id = :organizationId AND id = ANY (:ids::uuid[])
+            RETURNING id, acknowledged_at
+            """;
+
+    // Its deliveries, attempts and idempotency key go with it (ON DELETE CASCADE).
+    private static final String DELETE = "DELETE FROM events WHERE id = :id AND organization_id = :organizationId";
+
+    /** An acknowledged event. */
+    public record Acknowledged(UUID eventId, Instant acknowledgedAt) {
+    }
+
     private final DatabaseClient db;
 
     public EventRepository(DatabaseClient db) {
@@ -173,6 +188,22 @@ public final class EventRepository {
                         row.get("acknowledged_at", Instant.class),
                         row.get("delivered_at", Instant.class)))
                 .one();
+    }
+
+    /** Acknowledges the organization's events among {@code ids}; the others are not found. */
+    public Mono<List<Acknowledged>> acknowledge(UUID organizationId, List<UUID> ids, Instant now) {
+        return db.sql(ACKNOWLEDGE)
+                .bind("now", now)
+                .bind("organizationId", organizationId)
+                .bind("ids", ids.toArray(UUID[]::new))
+                .map(row -> new Acknowledged(row.get("id", UUID.class), row.get("acknowledged_at", Instant.class)))
+                .all()
+                .collectList();
+    }
+
+    /** Emits whether the organization's event existed. */
+    public Mono<Boolean> delete(UUID organizationId, UUID id) {
+        return db.sql(DELETE).bind("id", id).bind("organizationId", organizationId).fetch().rowsUpdated().map(rows -> rows > 0);
     }
 
     public Mono<List<StoredDelivery>> deliveries(UUID organizationId, UUID eventId) {

@@ -31,6 +31,7 @@ import java.util.Set;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -47,6 +48,9 @@ public final class EventsController {
 
     static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
     static final int MAX_BATCH_ITEMS = 500;
+    static final int MAX_ACK_IDS = 1000;
+    private static final java.util.regex.Pattern UUID_TEXT =
+            java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     static final long MAX_BATCH_BYTES = 5L * 1024 * 1024;
     private static final Set<String> BATCH_FIELDS = Set.of("events");
 
@@ -229,6 +233,53 @@ public final class EventsController {
                 request.source(), payload, metadata, request.idempotencyKey(),
                 EventRequest.fingerprint(request.eventType(), request.source(), payload, metadata),
                 requestId, Timestamps.now());
+    }
+
+    public record AcknowledgedEvent(UUID eventId, String status, Instant acknowledgedAt) {
+    }
+
+    public record AcknowledgedEvents(List<UUID> acknowledged, List<UUID> notFound) {
+    }
+
+    /** Acknowledges an event: it is not delivered again. Repeating it answers with the first acknowledged_at. */
+    @PostMapping("/v1/events/{id}/ack")
+    public Mono<AcknowledgedEvent> acknowledge(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id) {
+        UUID eventId = parseId(id);
+        return events.acknowledge(tenant.organizationId(), List.of(eventId), Timestamps.now())
+                .flatMap(done -> done.isEmpty()
+                        ? Mono.error(PathIds.notFound("event", id))
+                        : Mono.just(new AcknowledgedEvent(eventId, "acknowledged", done.get(0).acknowledgedAt())));
+    }
+
+    /** Acknowledges up to 1000 events at once; ids that are not the organization's events are listed as not found. */
+    @PostMapping("/v1/events/ack")
+    public Mono<AcknowledgedEvents> acknowledgeMany(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, ServerWebExchange exchange) {
+        return bodies.readObject(exchange.getRequest(), 64 * 1024).flatMap(body -> {
+            RequestFields fields = new RequestFields(body, Set.of("event_ids"));
+            if (fields.raw("event_ids") == null) {
+                fields.problem("event_ids", "required", "event_ids is required");
+            }
+            List<String> ids = fields.strings("event_ids", MAX_ACK_IDS, 36, UUID_TEXT);
+            fields.throwIfInvalid();
+            List<UUID> requested = ids.stream().map(UUID::fromString).distinct().toList();
+            return events.acknowledge(tenant.organizationId(), requested, Timestamps.now()).map(done -> {
+                Set<UUID> acknowledged = new java.util.HashSet<>();
+                done.forEach(event -> acknowledged.add(event.eventId()));
+                return new AcknowledgedEvents(requested.stream().filter(acknowledged::contains).toList(),
+                        requested.stream().filter(requestedId -> !acknowledged.contains(requestedId)).toList());
+            });
+        });
+    }
+
+    /** Deletes an event; later reads are 404 and its pending deliveries stop. */
+    @DeleteMapping("/v1/events/{id}")
+    public Mono<ResponseEntity<Void>> delete(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id) {
+        return events.delete(tenant.organizationId(), parseId(id)).map(deleted -> {
+            if (!deleted) {
+                throw PathIds.notFound("event", id);
+            }
+            return ResponseEntity.noContent().<Void>build();
+        });
     }
 
     @GetMapping("/v1/events/{id}")

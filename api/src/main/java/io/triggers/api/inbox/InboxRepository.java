@@ -1,0 +1,72 @@
+package io.triggers.api.inbox;
+
+import io.r2dbc.postgresql.codec.Json;
+import io.triggers.api.events.EventSummary;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.Parameter;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/** The inbox query: a keyset scan of the organization's undelivered, unacknowledged events. */
+@Component
+final class InboxRepository {
+
+    /*
+     * The literal status list matches the partial indexes' predicate, so the planner can use them
+     * (by (organization_id, created_at, id), or with event_type first when it is filtered on).
+     */
+    private static final String PAGE = """
+            SELECT id, event_type, source, payload, metadata, status, created_at, acknowledged_at, delivered_at
+            FROM events
+            WHERE organization_id = :organizationId
+              AND status IN ('pending', 'failed', 'dead')
+              AND (:status::text IS NULL OR status = :status::text)
+              AND (:eventType::text IS NULL OR event_type = :eventType::text)
+              AND (:source::text IS NULL OR source = :source::text)
+              AND (:createdAfter::timestamptz IS NULL OR created_at > :createdAfter::timestamptz)
+              AND (:createdBefore::timestamptz IS NULL OR created_at < :createdBefore::timestamptz)
+              AND (:cursorAt::timestamptz IS NULL OR (created_at, id) %s (:cursorAt::timestamptz, :cursorId::uuid))
+            ORDER BY created_at %s, id %s
+            LIMIT :limit
+            """;
+    private static final String ASCENDING = PAGE.formatted(">", "ASC", "ASC");
+    private static final String DESCENDING = PAGE.formatted("<", "DESC", "DESC");
+
+    private static final String CURSOR_SECRET = "SELECT secret FROM installation_secrets WHERE name = 'cursor'";
+
+    private final DatabaseClient db;
+    private final Mono<byte[]> cursorSecret;
+
+    InboxRepository(DatabaseClient db) {
+        this.db = db;
+        this.cursorSecret = db.sql(CURSOR_SECRET).map(row -> row.get("secret", byte[].class)).one().cache();
+    }
+
+    /** The installation's secret for signing cursors (read once). */
+    Mono<byte[]> cursorSecret() {
+        return cursorSecret;
+    }
+
+    Mono<List<EventSummary>> page(UUID organizationId, InboxQuery query, InboxCursor after, int limit) {
+        return db.sql(query.descending() ? DESCENDING : ASCENDING)
+                .bind("organizationId", organizationId)
+                .bind("status", Parameter.fromOrEmpty(query.status(), String.class))
+                .bind("eventType", Parameter.fromOrEmpty(query.eventType(), String.class))
+                .bind("source", Parameter.fromOrEmpty(query.source(), String.class))
+                .bind("createdAfter", Parameter.fromOrEmpty(query.createdAfter(), Instant.class))
+                .bind("createdBefore", Parameter.fromOrEmpty(query.createdBefore(), Instant.class))
+                .bind("cursorAt", Parameter.fromOrEmpty(after == null ? null : after.createdAt(), Instant.class))
+                .bind("cursorId", Parameter.fromOrEmpty(after == null ? null : after.eventId(), UUID.class))
+                .bind("limit", limit)
+                .map(row -> new EventSummary(row.get("id", UUID.class), row.get("event_type", String.class),
+                        row.get("source", String.class), row.get("payload", Json.class).asString(),
+                        row.get("metadata", Json.class).asString(), row.get("status", String.class),
+                        row.get("created_at", Instant.class), row.get("acknowledged_at", Instant.class),
+                        row.get("delivered_at", Instant.class)))
+                .all()
+                .collectList();
+    }
+}

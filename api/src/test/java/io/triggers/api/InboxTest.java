@@ -1,0 +1,175 @@
+package io.triggers.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.triggers.api.RunningApi.Answer;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+
+/** {@code GET /v1/inbox}: filters, order, keyset cursors, and cursors that were not ours. */
+class InboxTest {
+
+    private static RunningApi api;
+
+    @BeforeAll
+    static void start() {
+        api = RunningApi.start(Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        api.close();
+    }
+
+    @Test
+    void followingTheCursorReturnsEveryEventOnceInOrder() {
+        String key = api.newUnlimitedOrganizationKey("pages");
+        List<String> ingested = ingest(key, 47, "page.item", null);
+
+        assertThat(readAll(key, "limit=7")).containsExactlyElementsOf(ingested);
+        List<String> newestFirst = new ArrayList<>(ingested);
+        java.util.Collections.reverse(newestFirst);
+        assertThat(readAll(key, "limit=10&order=desc")).containsExactlyElementsOf(newestFirst);
+        assertThat(page(key, "").get("events")).hasSize(47);
+        assertThat(page(key, "").get("next_cursor").isNull()).isTrue();
+    }
+
+    @Test
+    void pagingWhileEventsArriveMissesNothingAndRepeatsNothing() throws Exception {
+        String key = api.newUnlimitedOrganizationKey("concurrent");
+        List<String> before = ingest(key, 120, "busy.item", null);
+        CompletableFuture<List<String>> arriving = CompletableFuture.supplyAsync(() -> ingest(key, 80, "busy.item", null));
+
+        List<String> read = readAll(key, "limit=9");
+        List<String> during = arriving.get();
+
+        assertThat(new HashSet<>(read)).as("no event twice").hasSize(read.size());
+        assertThat(read).containsAll(before);
+        assertThat(during).allMatch(id -> !read.contains(id) || read.indexOf(id) > read.indexOf(before.get(before.size() - 1)));
+        System.out.printf("paged %d events while %d arrived: %d of those seen, none twice%n", before.size(), during.size(),
+                during.stream().filter(read::contains).count());
+    }
+
+    @Test
+    void everyFilterNarrowsTheListing() throws Exception {
+        String key = api.newUnlimitedOrganizationKey("filters");
+        List<String> orders = ingest(key, 4, "order.created", "shop");
+        Instant middle = Instant.now();
+        List<String> invoices = ingest(key, 3, "invoice.paid", "billing");
+        api.queryText("UPDATE events SET status = 'failed' WHERE id = ?::uuid RETURNING 1", orders.get(0));
+        api.queryText("UPDATE events SET status = 'dead' WHERE id = ?::uuid RETURNING 1", orders.get(1));
+        api.queryText("UPDATE events SET status = 'delivered' WHERE id = ?::uuid RETURNING 1", orders.get(2));
+        api.send("POST", "/v1/events/" + invoices.get(0) + "/ack", key, null, Map.of());
+
+        assertThat(ids(page(key, ""))).as("delivered and acknowledged are not in the inbox")
+                .containsExactly(orders.get(0), orders.get(1), orders.get(3), invoices.get(1), invoices.get(2));
+        assertThat(ids(page(key, "status=failed"))).containsExactly(orders.get(0));
+        assertThat(ids(page(key, "status=dead"))).containsExactly(orders.get(1));
+        assertThat(ids(page(key, "status=pending"))).containsExactly(orders.get(3), invoices.get(1), invoices.get(2));
+        assertThat(ids(page(key, "event_type=invoice.paid"))).containsExactly(invoices.get(1), invoices.get(2));
+        assertThat(ids(page(key, "source=shop"))).containsExactly(orders.get(0), orders.get(1), orders.get(3));
+        assertThat(ids(page(key, "created_after=" + encode(middle.toString())))).containsExactly(invoices.get(1), invoices.get(2));
+        assertThat(ids(page(key, "created_before=" + encode(middle.toString())))).containsExactly(orders.get(0), orders.get(1), orders.get(3));
+        assertThat(ids(page(key, "event_type=order.created&status=pending&order=desc"))).containsExactly(orders.get(3));
+
+        JsonNode event = page(key, "status=failed").get("events").get(0);
+        assertThat(event.get("event_type").stringValue()).isEqualTo("order.created");
+        assertThat(event.get("source").stringValue()).isEqualTo("shop");
+        assertThat(event.get("payload").get("n").isNumber()).isTrue();
+        assertThat(event.has("created_at")).isTrue();
+    }
+
+    @Test
+    void badParametersAre400() {
+        String key = api.newUnlimitedOrganizationKey("bad-params");
+        for (String query : List.of("limit=0", "limit=501", "limit=ten", "status=delivered", "order=sideways",
+                "created_after=yesterday", "event_type=" + encode("a b"), "colour=red", "limit=5&limit=6")) {
+            Answer answer = api.send("GET", "/v1/inbox?" + query, key, null, Map.of());
+            assertThat(answer.status()).as(query).isEqualTo(400);
+            assertThat(answer.json().get("error").get("code").stringValue()).isEqualTo("VALIDATION_ERROR");
+        }
+    }
+
+    @Test
+    void cursorsThatAreNotOursAre400AndNeverLeakAnotherOrganization() {
+        String mine = api.newUnlimitedOrganizationKey("cursor-owner");
+        String theirs = api.newUnlimitedOrganizationKey("cursor-thief");
+        ingest(mine, 5, "secret.item", null);
+        ingest(theirs, 5, "their.item", null);
+        String cursor = page(mine, "limit=2").get("next_cursor").stringValue();
+        char last = cursor.charAt(cursor.length() - 1);
+        String tampered = cursor.substring(0, cursor.length() - 1) + (last == 'A' ? 'B' : 'A');
+        String flipped = (cursor.charAt(3) == 'A' ? "B" : "A");
+        String tamperedPosition = cursor.substring(0, 3) + flipped + cursor.substring(4);
+
+        for (String forged : List.of("garbage", "", "%%%", tampered, tamperedPosition, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")) {
+            if (forged.isEmpty()) {
+                continue;
+            }
+            Answer answer = api.send("GET", "/v1/inbox?limit=2&cursor=" + encode(forged), mine, null, Map.of());
+            assertThat(answer.status()).as(forged).isEqualTo(400);
+        }
+        // Another organization's key with my cursor: refused, not a view of my events.
+        Answer stolen = api.send("GET", "/v1/inbox?limit=2&cursor=" + cursor, theirs, null, Map.of());
+        assertThat(stolen.status()).isEqualTo(400);
+        assertThat(stolen.text()).doesNotContain("secret.item");
+        // The same cursor with other filters: refused.
+        assertThat(api.send("GET", "/v1/inbox?limit=2&order=desc&cursor=" + cursor, mine, null, Map.of()).status()).isEqualTo(400);
+        assertThat(api.send("GET", "/v1/inbox?limit=3&cursor=" + cursor, mine, null, Map.of()).status())
+                .as("the page size may change").isEqualTo(200);
+        assertThat(ids(page(theirs, ""))).hasSize(5).allSatisfy(id -> assertThat(page(mine, "").toString()).doesNotContain(id));
+    }
+
+    private static List<String> readAll(String key, String query) {
+        List<String> read = new ArrayList<>();
+        String cursor = null;
+        for (int pages = 0; pages < 1000; pages++) {
+            JsonNode page = page(key, query + (cursor == null ? "" : "&cursor=" + cursor));
+            read.addAll(ids(page));
+            if (page.get("next_cursor").isNull()) {
+                return read;
+            }
+            cursor = page.get("next_cursor").stringValue();
+        }
+        throw new AssertionError("pagination did not end");
+    }
+
+    private static JsonNode page(String key, String query) {
+        Answer answer = api.send("GET", "/v1/inbox" + (query.isEmpty() ? "" : "?" + query), key, null, Map.of());
+        assertThat(answer.status()).as(answer.text()).isEqualTo(200);
+        return answer.json();
+    }
+
+    private static List<String> ids(JsonNode page) {
+        List<String> ids = new ArrayList<>();
+        page.get("events").forEach(event -> ids.add(event.get("event_id").stringValue()));
+        return ids;
+    }
+
+    private static List<String> ingest(String key, int count, String type, String source) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String body = "{\"event_type\":\"" + type + "\"," + (source == null ? "" : "\"source\":\"" + source + "\",")
+                    + "\"payload\":{\"n\":" + i + "}}";
+            Answer answer = api.send("POST", "/v1/events", key, body, Map.of());
+            assertThat(answer.status()).isEqualTo(201);
+            ids.add(answer.json().get("event_id").stringValue());
+        }
+        return ids;
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}

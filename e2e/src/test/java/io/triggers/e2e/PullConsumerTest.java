@@ -1,0 +1,125 @@
+package io.triggers.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.triggers.testing.WebhookReceiver;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/** Pull consumers with the worker running: acknowledged and deleted events stop; retention. */
+class PullConsumerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+
+    @Test
+    void anAcknowledgedOrDeletedEventIsNotDeliveredAgainThoughItsEntryIsPending() throws Exception {
+        AtomicBoolean up = new AtomicBoolean(false);
+        try (RunningService service = RunningService.start(Map.of(
+                "triggers.delivery.retry-schedule", "600ms,600ms,600ms",
+                "triggers.worker.reclaim-every", "50ms",
+                "triggers.worker.heartbeat-every", "50ms"));
+             WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> up.get() ? 200 : 500)) {
+            String key = service.newOrganizationKey("pull");
+            service.newEndpoint(key, receiver.url("/down-for-now"));
+            String acknowledged = ingest(service, key);
+            String deleted = ingest(service, key);
+            await().atMost(WAIT).until(() -> receiver.received().size() == 2);
+            // Both entries are pending, waiting for a retry.
+            assertThat(service.streamEntryOf(acknowledged)).isPresent();
+            assertThat(service.streamEntryOf(deleted)).isPresent();
+
+            assertThat(service.call("POST", "/v1/events/" + acknowledged + "/ack", key, null).status()).isEqualTo(200);
+            assertThat(service.call("DELETE", "/v1/events/" + deleted, key, null).status()).isEqualTo(204);
+            up.set(true);
+
+            // The retries come and find nothing owed: the entries are acknowledged, nothing is sent.
+            await().atMost(WAIT).until(() -> service.streamEntryOf(acknowledged).isEmpty() && service.streamEntryOf(deleted).isEmpty());
+            assertThat(receiver.received()).hasSize(2);
+            assertThat(service.call("GET", "/v1/events/" + acknowledged, key, null).body().get("status").stringValue())
+                    .isEqualTo("acknowledged");
+        }
+    }
+
+    @Test
+    void oldEventsAndExpiredIdempotencyKeysAreDeletedInBatches() throws Exception {
+        try (RunningService service = RunningService.start(Map.of(
+                "triggers.retention", "1h",
+                "triggers.cleanup.every", "200ms",
+                "triggers.cleanup.batch-size", "10"));
+             WebhookReceiver receiver = WebhookReceiver.start()) {
+            String key = service.newOrganizationKey("retention");
+            service.newEndpoint(key, receiver.url("/kept"));
+            List<String> old = new ArrayList<>();
+            for (int i = 0; i < 35; i++) {
+                old.add(service.call("POST", "/v1/events", key, "{\"event_type\":\"old.one\",\"payload\":" + i + "}").body()
+                        .get("event_id").stringValue());
+            }
+            await().atMost(WAIT).until(() -> count(service, "SELECT count(*) FROM delivery_attempts") >= 35);
+            String recent = ingest(service, key);
+            RunningService.Response keyed = service.call("POST", "/v1/events", key, "{\"event_type\":\"keyed\",\"payload\":1,\"dedup_id\":\"old-key\"}");
+            RunningService.Response freshKey = service.call("POST", "/v1/events", key, "{\"event_type\":\"keyed\",\"payload\":2,\"dedup_id\":\"new-key\"}");
+            assertThat(keyed.status()).isEqualTo(201);
+            assertThat(freshKey.status()).isEqualTo(201);
+            execute(service, "UPDATE events SET created_at = now() - interval '2 hours' WHERE event_type = 'old.one'");
+            execute(service, "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE idempotency_key = 'old-key'");
+
+            await().atMost(WAIT).until(() -> count(service, "SELECT count(*) FROM events WHERE event_type = 'old.one'") == 0);
+            await().atMost(WAIT).until(() -> count(service, "SELECT count(*) FROM idempotency_keys WHERE idempotency_key = 'old-key'") == 0);
+
+            assertThat(count(service, "SELECT count(*) FROM deliveries d JOIN (SELECT unnest(?::uuid[]) AS id) o ON o.id = d.event_id",
+                    (Object) old.toArray(String[]::new))).isZero();
+            assertThat(count(service, "SELECT count(*) FROM delivery_attempts a JOIN (SELECT unnest(?::uuid[]) AS id) o ON o.id = a.event_id",
+                    (Object) old.toArray(String[]::new))).isZero();
+            assertThat(count(service, "SELECT count(*) FROM events WHERE id = ?::uuid", recent)).isEqualTo(1);
+            assertThat(count(service, "SELECT count(*) FROM idempotency_keys WHERE idempotency_key = 'new-key'")).isEqualTo(1);
+            // The expired key is free again (its Redis marker expires after the same 24 hours; here, by hand).
+            List<String> markers = service.redis().commands().keys(service.redisPrefix + ":idempotency:*");
+            if (!markers.isEmpty()) {
+                service.redis().commands().del(markers.toArray(String[]::new));
+            }
+            assertThat(service.call("POST", "/v1/events", key, "{\"event_type\":\"keyed\",\"payload\":3,\"dedup_id\":\"old-key\"}").status())
+                    .isEqualTo(201);
+            // The event the expired key pointed at is still there: keys expire, events are kept for the retention.
+            assertThat(count(service, "SELECT count(*) FROM events WHERE id = ?::uuid", keyed.body().get("event_id").stringValue())).isEqualTo(1);
+        }
+    }
+
+    private static String ingest(RunningService service, String key) {
+        RunningService.Response accepted = service.call("POST", "/v1/events", key, "{\"event_type\":\"pull.test\",\"payload\":{}}");
+        assertThat(accepted.status()).isEqualTo(201);
+        return accepted.body().get("event_id").stringValue();
+    }
+
+    private static void execute(RunningService service, String sql) throws Exception {
+        try (Connection db = service.jdbc(); PreparedStatement statement = db.prepareStatement(sql)) {
+            statement.executeUpdate();
+        }
+    }
+
+    private static long count(RunningService service, String sql, Object... parameters) {
+        try (Connection db = service.jdbc(); PreparedStatement query = db.prepareStatement(sql)) {
+            for (int i = 0; i < parameters.length; i++) {
+                if (parameters[i] instanceof String[] array) {
+                    query.setArray(i + 1, db.createArrayOf("text", array));
+                } else {
+                    query.setObject(i + 1, parameters[i]);
+                }
+            }
+            try (ResultSet row = query.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
