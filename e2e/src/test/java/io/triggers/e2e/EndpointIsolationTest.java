@@ -34,7 +34,7 @@ class EndpointIsolationTest {
                 "triggers.delivery.retry-schedule", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms",
                 "triggers.delivery.timeout", "3s",
                 "triggers.delivery.max-in-flight-per-endpoint", "2",
-                "triggers.delivery.circuit-open-for", "1500ms",
+                "triggers.delivery.circuit-open-for", "3s",
                 "triggers.delivery.disable-after-failing", "1h",
                 "triggers.worker.reclaim-every", "50ms",
                 "triggers.worker.heartbeat-every", "100ms"));
