@@ -9,7 +9,6 @@ import io.triggers.testing.WebhookReceiver;
 import io.triggers.testing.WebhookReceiver.Received;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -54,7 +53,7 @@ class DeliveryManagementTest {
             String newSecret = service.call("POST", "/v1/endpoints/" + endpoint.get("id").stringValue() + "/secret/rotate", key, null)
                     .body().get("secret").stringValue();
 
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
             await().atMost(WAIT).until(() -> receiver.received().size() == 1);
 
             Received webhook = receiver.received().get(0);
@@ -77,7 +76,7 @@ class DeliveryManagementTest {
                 expire.setObject(1, UUID.fromString(id));
                 expire.executeUpdate();
             }
-            ingest(key);
+            service.ingest(key);
             await().atMost(WAIT).until(() -> receiver.received().size() == 1);
             Received webhook = receiver.received().get(0);
             assertThat(webhook.header("webhook-signature").split(" ")).hasSize(1);
@@ -92,7 +91,7 @@ class DeliveryManagementTest {
             service.newEndpoint(key, receiver.url("/pooled"));
             for (int i = 0; i < 10; i++) {
                 int expected = i + 1;
-                ingest(key);
+                service.ingest(key);
                 await().atMost(WAIT).until(() -> receiver.received().size() == expected);
             }
             Set<Integer> connections = new HashSet<>();
@@ -109,8 +108,8 @@ class DeliveryManagementTest {
              WebhookReceiver second = WebhookReceiver.start()) {
             String key = service.newOrganizationKey("replay");
             service.newEndpoint(key, receiver.url("/first"));
-            String eventId = ingest(key);
-            await().atMost(WAIT).until(() -> "delivered".equals(status(eventId)));
+            String eventId = service.ingest(key);
+            await().atMost(WAIT).until(() -> "delivered".equals(service.eventStatus(eventId)));
 
             JsonNode attempts = service.call("GET", "/v1/events/" + eventId + "/attempts", key, null).body().get("attempts");
             assertThat(attempts).hasSize(2);
@@ -124,7 +123,7 @@ class DeliveryManagementTest {
             assertThat(replay.status()).isEqualTo(202);
             await().atMost(WAIT).until(() -> receiver.received().size() == 3);
             assertThat(receiver.received().get(2).header("webhook-id")).isEqualTo(eventId);
-            await().atMost(WAIT).until(() -> "delivered".equals(status(eventId)));
+            await().atMost(WAIT).until(() -> "delivered".equals(service.eventStatus(eventId)));
             assertThat(service.call("GET", "/v1/events/" + eventId + "/attempts", key, null).body().get("attempts")).hasSize(3);
 
             // Replay to one endpoint only: one added since the event was ingested.
@@ -150,8 +149,8 @@ class DeliveryManagementTest {
             service.newEndpoint(key, receiver.url("/down"));
             List<String> dead = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                String eventId = ingest(key);
-                await().atMost(WAIT).until(() -> "dead".equals(status(eventId)));
+                String eventId = service.ingest(key);
+                await().atMost(WAIT).until(() -> "dead".equals(service.eventStatus(eventId)));
                 dead.add(eventId);
             }
 
@@ -176,12 +175,12 @@ class DeliveryManagementTest {
             RunningService.Response byId = service.call("POST", "/v1/dead-letters/replay", key, "{\"event_ids\":[\"" + dead.get(0) + "\"]}");
             assertThat(byId.status()).isEqualTo(202);
             assertThat(byId.body().get("replayed").intValue()).isEqualTo(1);
-            await().atMost(WAIT).until(() -> "delivered".equals(status(dead.get(0))));
+            await().atMost(WAIT).until(() -> "delivered".equals(service.eventStatus(dead.get(0))));
 
             RunningService.Response since = service.call("POST", "/v1/dead-letters/replay", key,
                     "{\"since\":\"" + Instant.now().minusSeconds(600) + "\"}");
             assertThat(since.body().get("replayed").intValue()).isEqualTo(2);
-            await().atMost(WAIT).until(() -> dead.stream().allMatch(id -> "delivered".equals(status(id))));
+            await().atMost(WAIT).until(() -> dead.stream().allMatch(id -> "delivered".equals(service.eventStatus(id))));
             Set<String> redelivered = new HashSet<>();
             receiver.received().subList(before, receiver.received().size()).forEach(r -> redelivered.add(r.header("webhook-id")));
             assertThat(redelivered).containsExactlyInAnyOrderElementsOf(dead);
@@ -196,9 +195,9 @@ class DeliveryManagementTest {
             moved.withHeader("Location", elsewhere.url("/new-home"));
             String key = service.newOrganizationKey("redirect");
             service.newEndpoint(key, moved.url("/old-home"));
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
 
-            await().atMost(WAIT).until(() -> "dead".equals(status(eventId)));
+            await().atMost(WAIT).until(() -> "dead".equals(service.eventStatus(eventId)));
             assertThat(elsewhere.received()).isEmpty();
             JsonNode attempts = service.call("GET", "/v1/events/" + eventId + "/attempts", key, null).body().get("attempts");
             assertThat(attempts).isNotEmpty().allSatisfy(attempt -> {
@@ -208,20 +207,4 @@ class DeliveryManagementTest {
         }
     }
 
-    private static String ingest(String key) {
-        RunningService.Response accepted = service.call("POST", "/v1/events", key, "{\"event_type\":\"manage.test\",\"payload\":{}}");
-        assertThat(accepted.status()).isEqualTo(201);
-        return accepted.body().get("event_id").stringValue();
-    }
-
-    private static String status(String eventId) {
-        try (Connection db = service.jdbc(); PreparedStatement query = db.prepareStatement("SELECT status FROM events WHERE id = ?")) {
-            query.setObject(1, UUID.fromString(eventId));
-            try (ResultSet row = query.executeQuery()) {
-                return row.next() ? row.getString(1) : null;
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

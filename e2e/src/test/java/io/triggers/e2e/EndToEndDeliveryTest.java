@@ -57,7 +57,7 @@ class EndToEndDeliveryTest {
             String eventId = accepted.body().get("event_id").stringValue();
 
             // Acknowledged entries are deleted from the stream, so the entry's absence means it was acknowledged.
-            await().atMost(DELIVERY_WAIT).until(() -> "delivered".equals(eventStatus(eventId)) && service.streamEntryOf(eventId).isEmpty());
+            await().atMost(DELIVERY_WAIT).until(() -> "delivered".equals(service.eventStatus(eventId)) && service.streamEntryOf(eventId).isEmpty());
             long queuedTo = System.currentTimeMillis();
 
             List<Received> received = receiver.received();
@@ -100,10 +100,10 @@ class EndToEndDeliveryTest {
             String key = service.newOrganizationKey("failing");
             service.newEndpoint(key, receiver.url("/broken"));
 
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
             String messageId = service.streamEntryOf(eventId).orElseThrow().getId();
 
-            await().atMost(DELIVERY_WAIT).until(() -> "failed".equals(eventStatus(eventId)));
+            await().atMost(DELIVERY_WAIT).until(() -> "failed".equals(service.eventStatus(eventId)));
             // Not acknowledged, now or a moment later: the entry stays pending for a retry.
             await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(2)).until(() -> service.isPending(messageId));
 
@@ -128,10 +128,10 @@ class EndToEndDeliveryTest {
             String healthyId = service.newEndpoint(key, healthy.url("/ok")).get("id").stringValue();
             String brokenId = service.newEndpoint(key, broken.url("/down")).get("id").stringValue();
 
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
             String messageId = service.streamEntryOf(eventId).orElseThrow().getId();
 
-            await().atMost(DELIVERY_WAIT).until(() -> "failed".equals(eventStatus(eventId))
+            await().atMost(DELIVERY_WAIT).until(() -> "failed".equals(service.eventStatus(eventId))
                     && deliveryStatuses(eventId).size() == 2 && !deliveryStatuses(eventId).contains("pending"));
             assertThat(healthy.received()).hasSize(1);
             assertThat(broken.received()).hasSize(1);
@@ -148,9 +148,9 @@ class EndToEndDeliveryTest {
     @Test
     void anEventNoEndpointWantsStaysPendingAndIsNotQueued() throws Exception {
         String key = service.newOrganizationKey("pull-only");
-        String eventId = ingest(key);
+        String eventId = service.ingest(key);
         assertThat(service.streamEntryOf(eventId)).isEmpty();
-        assertThat(eventStatus(eventId)).isEqualTo("pending");
+        assertThat(service.eventStatus(eventId)).isEqualTo("pending");
     }
 
     private static int slowly(int status) {
@@ -160,19 +160,6 @@ class EndToEndDeliveryTest {
             Thread.currentThread().interrupt();
         }
         return status;
-    }
-
-    private static String ingest(String key) {
-        RunningService.Response accepted = service.call("POST", "/v1/events", key,
-                "{\"event_type\":\"order.created\",\"payload\":{\"order_id\":7}}");
-        assertThat(accepted.status()).isEqualTo(201);
-        return accepted.body().get("event_id").stringValue();
-    }
-
-    private static String eventStatus(String eventId) throws SQLException {
-        try (Connection db = service.jdbc()) {
-            return single(db, "SELECT status FROM events WHERE id = ?", eventId);
-        }
     }
 
     private static List<String> deliveryStatuses(String eventId) throws SQLException {

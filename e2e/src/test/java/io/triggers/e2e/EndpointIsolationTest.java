@@ -63,13 +63,13 @@ class EndpointIsolationTest {
             service.newEndpoint(fastKey, healthy.url("/fast"));
 
             for (int i = 0; i < 20; i++) {
-                ingest(slowKey);
+                service.ingest(slowKey);
             }
             await().atMost(WAIT).until(() -> hanging.received().size() >= 2);
             long sentAt = System.nanoTime();
             List<String> fast = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                fast.add(ingest(fastKey));
+                fast.add(service.ingest(fastKey));
             }
 
             await().atMost(WAIT).until(() -> healthy.received().size() == 20);
@@ -95,14 +95,14 @@ class EndpointIsolationTest {
             // Five failures open the circuit (minimum five calls, 50 % failing).
             List<String> first = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                first.add(ingest(key));
+                first.add(service.ingest(key));
             }
             await().atMost(WAIT).until(() -> flapping.received().size() >= 5);
             int beforeOpen = flapping.received().size();
             // While the circuit is open, new events are not sent at all.
             List<String> later = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
-                later.add(ingest(key));
+                later.add(service.ingest(key));
             }
             await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(2)).until(() -> attempts(later) == 0);
             assertThat(flapping.received().size()).isLessThanOrEqualTo(beforeOpen + 1);
@@ -163,21 +163,8 @@ class EndpointIsolationTest {
         }
     }
 
-    private static String ingest(String key) {
-        RunningService.Response accepted = service.call("POST", "/v1/events", key, "{\"event_type\":\"iso.test\",\"payload\":{}}");
-        assertThat(accepted.status()).isEqualTo(201);
-        return accepted.body().get("event_id").stringValue();
-    }
-
     private static boolean delivered(String eventId) {
-        try (Connection db = service.jdbc(); PreparedStatement query = db.prepareStatement("SELECT status FROM events WHERE id = ?")) {
-            query.setObject(1, UUID.fromString(eventId));
-            try (ResultSet row = query.executeQuery()) {
-                return row.next() && "delivered".equals(row.getString(1));
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return "delivered".equals(service.eventStatus(eventId));
     }
 
     private static int attempts(List<String> eventIds) throws Exception {

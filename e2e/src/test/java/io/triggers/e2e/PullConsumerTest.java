@@ -11,7 +11,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -30,8 +29,8 @@ class PullConsumerTest {
              WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> up.get() ? 200 : 500)) {
             String key = service.newOrganizationKey("pull");
             service.newEndpoint(key, receiver.url("/down-for-now"));
-            String acknowledged = ingest(service, key);
-            String deleted = ingest(service, key);
+            String acknowledged = service.ingest(key);
+            String deleted = service.ingest(key);
             await().atMost(WAIT).until(() -> receiver.received().size() == 2);
             // Both entries are pending, waiting for a retry.
             assertThat(service.streamEntryOf(acknowledged)).isPresent();
@@ -64,7 +63,7 @@ class PullConsumerTest {
                         .get("event_id").stringValue());
             }
             await().atMost(WAIT).until(() -> count(service, "SELECT count(*) FROM delivery_attempts") >= 35);
-            String recent = ingest(service, key);
+            String recent = service.ingest(key);
             RunningService.Response keyed = service.call("POST", "/v1/events", key, "{\"event_type\":\"keyed\",\"payload\":1,\"dedup_id\":\"old-key\"}");
             RunningService.Response freshKey = service.call("POST", "/v1/events", key, "{\"event_type\":\"keyed\",\"payload\":2,\"dedup_id\":\"new-key\"}");
             assertThat(keyed.status()).isEqualTo(201);
@@ -91,12 +90,6 @@ class PullConsumerTest {
             // The event the expired key pointed at is still there: keys expire, events are kept for the retention.
             assertThat(count(service, "SELECT count(*) FROM events WHERE id = ?::uuid", keyed.body().get("event_id").stringValue())).isEqualTo(1);
         }
-    }
-
-    private static String ingest(RunningService service, String key) {
-        RunningService.Response accepted = service.call("POST", "/v1/events", key, "{\"event_type\":\"pull.test\",\"payload\":{}}");
-        assertThat(accepted.status()).isEqualTo(201);
-        return accepted.body().get("event_id").stringValue();
     }
 
     private static void execute(RunningService service, String sql) throws Exception {

@@ -10,7 +10,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -51,7 +50,7 @@ class RetryTest {
         try (WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> calls.incrementAndGet() <= 2 ? 500 : 200)) {
             String key = service.newOrganizationKey("retry");
             service.newEndpoint(key, receiver.url("/flaky"));
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
             String entry = service.streamEntryOf(eventId).orElseThrow().getId();
 
             await().atMost(WAIT).until(() -> "delivered".equals(text("SELECT status FROM events WHERE id = ?", eventId)));
@@ -74,7 +73,7 @@ class RetryTest {
         try (WebhookReceiver receiver = WebhookReceiver.start().respondWith(500)) {
             String key = service.newOrganizationKey("dead");
             service.newEndpoint(key, receiver.url("/always-failing"));
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
             String entry = service.streamEntryOf(eventId).orElseThrow().getId();
 
             await().atMost(WAIT).until(() -> "dead".equals(text("SELECT status FROM events WHERE id = ?", eventId)));
@@ -100,7 +99,7 @@ class RetryTest {
             String key = service.newOrganizationKey("fanout-retry");
             service.newEndpoint(key, healthy.url("/ok"));
             service.newEndpoint(key, flaky.url("/flaky"));
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
 
             await().atMost(WAIT).until(() -> "delivered".equals(text("SELECT status FROM events WHERE id = ?", eventId)));
 
@@ -118,7 +117,7 @@ class RetryTest {
             patient.withHeader("Retry-After", "1");
             String key = service.newOrganizationKey("retry-after");
             service.newEndpoint(key, patient.url("/slow-down"));
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
             await().atMost(WAIT).until(() -> "delivered".equals(text("SELECT status FROM events WHERE id = ?", eventId)));
             // The schedule alone would retry after about 200 ms; the receiver asked for 1 s.
             assertThat(gapMillis(patient.received().get(0), patient.received().get(1))).isGreaterThanOrEqualTo(1000);
@@ -128,7 +127,7 @@ class RetryTest {
             greedy.withHeader("Retry-After", "3600");
             String key = service.newOrganizationKey("retry-after-bounded");
             service.newEndpoint(key, greedy.url("/maintenance"));
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
             await().atMost(WAIT).until(() -> "delivered".equals(text("SELECT status FROM events WHERE id = ?", eventId)));
             // Bounded by max-retry-after (1.5 s), not an hour.
             long gap = gapMillis(greedy.received().get(0), greedy.received().get(1));
@@ -141,7 +140,7 @@ class RetryTest {
         try (WebhookReceiver gone = WebhookReceiver.start().respondWith(410)) {
             String key = service.newOrganizationKey("gone");
             String endpointId = service.newEndpoint(key, gone.url("/old")).get("id").stringValue();
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
 
             await().atMost(WAIT).until(() -> "dead".equals(text("SELECT status FROM events WHERE id = ?", eventId)));
 
@@ -157,7 +156,7 @@ class RetryTest {
                 }
             }
             // A disabled endpoint gets no deliveries of later events.
-            String later = ingest(key);
+            String later = service.ingest(key);
             assertThat(text("SELECT count(*) FROM deliveries WHERE event_id = ?", later)).isEqualTo("0");
             assertThat(service.streamEntryOf(later)).isEmpty();
             assertThat(gone.received()).hasSize(1);
@@ -172,7 +171,7 @@ class RetryTest {
             receiver.withHeader("Retry-After", "60");
             String key = service.newOrganizationKey("retry-after-long");
             service.newEndpoint(key, receiver.url("/later"));
-            String eventId = ingest(key);
+            String eventId = service.ingest(key);
             await().atMost(WAIT).until(() -> "delivered".equals(text("SELECT status FROM events WHERE id = ?", eventId)));
             assertThat(receiver.received()).hasSize(2);
             assertThat(text("SELECT attempts::text FROM deliveries WHERE event_id = ?", eventId)).isEqualTo("2");
@@ -187,7 +186,7 @@ class RetryTest {
             long from = System.currentTimeMillis();
             List<String> events = new ArrayList<>();
             for (int i = 0; i < 30; i++) {
-                events.add(ingest(key));
+                events.add(service.ingest(key));
             }
             await().atMost(WAIT).until(() -> receiver.received().size() >= 30);
             for (String eventId : events) {
@@ -203,13 +202,6 @@ class RetryTest {
 
     private static long gapMillis(Received earlier, Received later) {
         return Duration.between(earlier.receivedAt(), later.receivedAt()).toMillis();
-    }
-
-    private static String ingest(String key) {
-        RunningService.Response accepted = service.call("POST", "/v1/events", key,
-                "{\"event_type\":\"order.created\",\"payload\":{\"at\":\"" + Instant.now() + "\"}}");
-        assertThat(accepted.status()).isEqualTo(201);
-        return accepted.body().get("event_id").stringValue();
     }
 
     private static String text(String sql, String eventId) throws Exception {

@@ -134,6 +134,27 @@ final class RunningService implements AutoCloseable {
         return created.body();
     }
 
+    /** Ingests a small event for the key's organization and returns its id (asserting the 201). */
+    String ingest(String key) {
+        Response accepted = call("POST", "/v1/events", key, "{\"event_type\":\"e2e.test\",\"payload\":{}}");
+        if (accepted.status() != 201) {
+            throw new IllegalStateException("event not accepted: " + accepted.status() + " " + accepted.body());
+        }
+        return accepted.body().get("event_id").stringValue();
+    }
+
+    /** The event's status in PostgreSQL (null when there is no such event). */
+    String eventStatus(String eventId) {
+        try (Connection db = jdbc(); java.sql.PreparedStatement query = db.prepareStatement("SELECT status FROM events WHERE id = ?")) {
+            query.setObject(1, UUID.fromString(eventId));
+            try (java.sql.ResultSet row = query.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     Response call(String method, String path, String bearer, String body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofSeconds(10))

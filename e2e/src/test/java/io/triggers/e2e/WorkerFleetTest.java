@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.triggers.testing.WebhookReceiver;
-import io.triggers.testing.WebhookReceiver.Received;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -49,7 +48,7 @@ class WorkerFleetTest {
             });
             List<String> events = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
-                events.add(ingest(service, key));
+                events.add(service.ingest(key));
             }
             await().atMost(WAIT).until(() -> receiver.received().size() >= 10);
             ConfigurableApplicationContext doomed = service.worker();
@@ -59,7 +58,7 @@ class WorkerFleetTest {
             release.countDown();
             service.stopWorker(doomed, Duration.ZERO);
 
-            await().atMost(WAIT).until(() -> events.stream().allMatch(id -> "delivered".equals(status(service, id))));
+            await().atMost(WAIT).until(() -> events.stream().allMatch(id -> "delivered".equals(service.eventStatus(id))));
             await().atMost(WAIT).until(() -> events.stream().map(id -> service.streamEntryOf(id)).allMatch(java.util.Optional::isEmpty));
             Set<String> received = receiver.received().stream().map(r -> r.header("webhook-id")).collect(Collectors.toSet());
             assertThat(received).containsAll(events);
@@ -85,9 +84,9 @@ class WorkerFleetTest {
             service.newEndpoint(key, receiver.url("/hook"));
             List<String> events = new ArrayList<>();
             for (int i = 0; i < 60; i++) {
-                events.add(ingest(service, key));
+                events.add(service.ingest(key));
             }
-            await().atMost(WAIT).until(() -> events.stream().allMatch(id -> "delivered".equals(status(service, id))));
+            await().atMost(WAIT).until(() -> events.stream().allMatch(id -> "delivered".equals(service.eventStatus(id))));
             List<Object> consumers = service.redis().commands().xinfoConsumers(service.streamKey(), RunningService.GROUP);
             assertThat(consumers).hasSizeGreaterThanOrEqualTo(2);
             Set<String> names = new HashSet<>();
@@ -115,17 +114,17 @@ class WorkerFleetTest {
              })) {
             String key = service.newOrganizationKey("graceful");
             service.newEndpoint(key, receiver.url("/slow"));
-            String eventId = ingest(service, key);
+            String eventId = service.ingest(key);
             assertThat(inFlight.await(10, TimeUnit.SECONDS)).isTrue();
 
             service.stopWorker(service.worker(), null);
 
             // The in-flight delivery finished and was acknowledged before the worker stopped.
-            assertThat(status(service, eventId)).isEqualTo("delivered");
+            assertThat(service.eventStatus(eventId)).isEqualTo("delivered");
             assertThat(service.streamEntryOf(eventId)).isEmpty();
             // Nothing reads any more: a new event waits for another replica.
-            String later = ingest(service, key);
-            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> "pending".equals(status(service, later)));
+            String later = service.ingest(key);
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> "pending".equals(service.eventStatus(later)));
             assertThat(receiver.received()).hasSize(1);
         }
     }
@@ -147,9 +146,9 @@ class WorkerFleetTest {
                     insert.executeUpdate();
                 }
             }
-            String eventId = ingest(service, key);
+            String eventId = service.ingest(key);
 
-            await().atMost(WAIT).until(() -> "dead".equals(status(service, eventId)));
+            await().atMost(WAIT).until(() -> "dead".equals(service.eventStatus(eventId)));
             assertThat(receiver.received()).isEmpty();
             try (Connection db = service.jdbc();
                  PreparedStatement query = db.prepareStatement("SELECT error FROM delivery_attempts WHERE event_id = ?")) {
@@ -165,20 +164,4 @@ class WorkerFleetTest {
         }
     }
 
-    private static String ingest(RunningService service, String key) {
-        RunningService.Response accepted = service.call("POST", "/v1/events", key, "{\"event_type\":\"fleet.test\",\"payload\":{}}");
-        assertThat(accepted.status()).isEqualTo(201);
-        return accepted.body().get("event_id").stringValue();
-    }
-
-    private static String status(RunningService service, String eventId) {
-        try (Connection db = service.jdbc(); PreparedStatement query = db.prepareStatement("SELECT status FROM events WHERE id = ?")) {
-            query.setObject(1, UUID.fromString(eventId));
-            try (ResultSet row = query.executeQuery()) {
-                return row.next() ? row.getString(1) : null;
-            }
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }
