@@ -1,0 +1,112 @@
+package io.triggers.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.lettuce.core.Range;
+import io.triggers.testing.WebhookReceiver;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The reconciler puts back on the stream what PostgreSQL says is owed and no stream entry carries,
+ * and leaves alone what is waiting on the stream for a retry.
+ */
+class ReconcilerTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final Map<String, String> FAST = Map.of(
+            "triggers.reconciler.every", "200ms",
+            "triggers.reconciler.grace", "500ms",
+            "triggers.worker.reclaim-every", "50ms",
+            "triggers.worker.heartbeat-every", "50ms");
+
+    @Test
+    void anEventCommittedButNeverQueuedIsDelivered() throws Exception {
+        try (RunningService service = RunningService.start(FAST); WebhookReceiver receiver = WebhookReceiver.start()) {
+            String key = service.newOrganizationKey("lost-xadd");
+            String endpointId = service.newEndpoint(key, receiver.url("/hook")).get("id").stringValue();
+            String organizationId = service.call("GET", "/v1/me", key, null).body().get("organization_id").stringValue();
+            // As if the api died between COMMIT and XADD: the rows exist, the stream never heard of them.
+            String eventId = insertUnqueuedEvent(service, organizationId, endpointId);
+            assertThat(service.streamEntryOf(eventId)).isEmpty();
+
+            await().atMost(WAIT).until(() -> "delivered".equals(service.eventStatus(eventId)));
+            assertThat(receiver.received()).extracting(r -> r.header("webhook-id")).containsExactly(eventId);
+        }
+    }
+
+    @Test
+    void whatRedisForgotIsQueuedAgainAndTheGroupRecreated() throws Exception {
+        AtomicBoolean up = new AtomicBoolean(false);
+        try (RunningService service = RunningService.start(Map.of(
+                "triggers.reconciler.every", "200ms", "triggers.reconciler.grace", "500ms",
+                "triggers.delivery.retry-schedule", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms",
+                "triggers.delivery.circuit-open-for", "200ms",
+                "triggers.worker.reclaim-every", "50ms", "triggers.worker.heartbeat-every", "50ms"));
+             WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> up.get() ? 200 : 503)) {
+            String key = service.newOrganizationKey("flushed");
+            service.newEndpoint(key, receiver.url("/hook"));
+            String eventId = service.ingest(key);
+            await().atMost(WAIT).until(() -> receiver.received().size() >= 1);
+            // Redis loses the stream and its consumer group (a restart without persistence, a flush).
+            service.redis().commands().del(service.streamKey());
+            up.set(true);
+
+            await().atMost(WAIT).until(() -> "delivered".equals(service.eventStatus(eventId)));
+            assertThat(receiver.received()).extracting(r -> r.header("webhook-id")).contains(eventId);
+        }
+    }
+
+    @Test
+    void anEventWaitingForItsRetryIsNotQueuedTwiceEvenWithTwoReconcilers() throws Exception {
+        try (RunningService service = RunningService.start(Map.of(
+                "triggers.reconciler.every", "100ms", "triggers.reconciler.grace", "200ms",
+                "triggers.delivery.retry-schedule", "1h",
+                "triggers.worker.reclaim-every", "50ms", "triggers.worker.heartbeat-every", "50ms"));
+             WebhookReceiver receiver = WebhookReceiver.start().respondWith(500)) {
+            service.startWorker(Map.of());
+            String key = service.newOrganizationKey("patient");
+            String endpointId = service.newEndpoint(key, receiver.url("/down")).get("id").stringValue();
+            String waiting = service.ingest(key);
+            String organizationId = service.call("GET", "/v1/me", key, null).body().get("organization_id").stringValue();
+            String lost = insertUnqueuedEvent(service, organizationId, endpointId);
+
+            await().atMost(WAIT).until(() -> "failed".equals(service.eventStatus(lost)));
+            // Many reconciler runs on two replicas later, each event still has exactly one entry.
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() ->
+                    entries(service, waiting) == 1 && entries(service, lost) == 1);
+            assertThat(receiver.received()).hasSize(2);
+        }
+    }
+
+    private static long entries(RunningService service, String eventId) {
+        return service.redis().commands().xrange(service.streamKey(), Range.create("-", "+")).stream()
+                .filter(entry -> eventId.equals(entry.getBody().get("event_id"))).count();
+    }
+
+    private static String insertUnqueuedEvent(RunningService service, String organizationId, String endpointId) throws Exception {
+        UUID eventId = UUID.randomUUID();
+        try (Connection db = service.jdbc();
+             PreparedStatement event = db.prepareStatement("""
+                     INSERT INTO events (id, organization_id, event_type, payload, status, created_at, updated_at)
+                     VALUES (?, ?, 'lost.event', '{"lost": true}', 'pending', now() - interval '5 seconds', now())""");
+             PreparedStatement delivery = db.prepareStatement("""
+                     INSERT INTO deliveries (event_id, endpoint_id, organization_id, status, created_at, updated_at)
+                     VALUES (?, ?, ?, 'pending', now() - interval '5 seconds', now())""")) {
+            event.setObject(1, eventId);
+            event.setObject(2, UUID.fromString(organizationId));
+            event.executeUpdate();
+            delivery.setObject(1, eventId);
+            delivery.setObject(2, UUID.fromString(endpointId));
+            delivery.setObject(3, UUID.fromString(organizationId));
+            delivery.executeUpdate();
+        }
+        return eventId.toString();
+    }
+}
