@@ -99,6 +99,18 @@ endpoint=$(curl -sf -X POST "$API/v1/endpoints" -H "Authorization: Bearer $API_K
   -d "{\"url\":\"http://127.0.0.1:$DEMO_PORT/webhooks\",\"description\":\"run.sh demo receiver\"}") || fail "could not create the demo endpoint"
 printf '%s' "$endpoint" | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p' > "$STATE/demo-secret"
 
+# 6. One event through the whole path before saying it runs (this also warms both apps up, so the
+#    first event you send is as quick as the rest).
+started=$(curl -sf -X POST "$API/v1/events" -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
+  -d '{"event_type":"triggers.demo.started","source":"run.sh","payload":{"hello":"world"}}') || fail "could not send the first event"
+first_event=$(printf '%s' "$started" | sed -n 's/^{"event_id":"\([^"]*\)".*/\1/p')
+for _ in $(seq 1 120); do
+  curl -sf "$API/v1/events/$first_event" -H "Authorization: Bearer $API_KEY" | grep -q '"status":"delivered"' && break
+  sleep 0.25
+done
+curl -sf "$API/v1/events/$first_event" -H "Authorization: Bearer $API_KEY" | grep -q '"status":"delivered"' \
+  || fail "the first event was not delivered within 30 s (logs: $STATE/api.log, $STATE/worker.log)"
+
 cat <<MSG
 
 $(say "Triggers is running.")
