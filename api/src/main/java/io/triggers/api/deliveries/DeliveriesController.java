@@ -19,7 +19,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -35,7 +34,6 @@ import reactor.core.publisher.Mono;
 @RestController
 public final class DeliveriesController {
 
-    private static final Pattern UUID_TEXT = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     private static final int MAX_REPLAY_IDS = 1000;
 
     public record Attempts(List<Attempt> attempts) {
@@ -84,7 +82,7 @@ public final class DeliveriesController {
         UUID eventId = eventId(id);
         return bodies.readOptionalObject(exchange.getRequest(), 4096).flatMap(body -> {
             RequestFields fields = new RequestFields(body, Set.of("endpoint_id"));
-            String endpoint = fields.string("endpoint_id", false, 36, UUID_TEXT);
+            String endpoint = fields.string("endpoint_id", false, 36, PathIds.UUID_TEXT);
             fields.throwIfInvalid();
             UUID endpointId = endpoint == null ? null : UUID.fromString(endpoint);
             Mono<Void> endpointCheck = endpointId == null ? Mono.empty()
@@ -129,7 +127,7 @@ public final class DeliveriesController {
                                                             ServerWebExchange exchange) {
         return bodies.readObject(exchange.getRequest(), 128 * 1024).flatMap(body -> {
             RequestFields fields = new RequestFields(body, Set.of("event_ids", "since"));
-            List<String> ids = fields.strings("event_ids", MAX_REPLAY_IDS, 36, UUID_TEXT);
+            List<String> ids = fields.strings("event_ids", MAX_REPLAY_IDS, 36, PathIds.UUID_TEXT);
             String since = fields.string("since", false, 40, null);
             Instant sinceAt = null;
             if (since != null) {

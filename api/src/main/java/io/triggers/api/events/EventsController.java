@@ -49,8 +49,6 @@ public final class EventsController {
     static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
     static final int MAX_BATCH_ITEMS = 500;
     static final int MAX_ACK_IDS = 1000;
-    private static final java.util.regex.Pattern UUID_TEXT =
-            java.util.regex.Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
     static final long MAX_BATCH_BYTES = 5L * 1024 * 1024;
     private static final Set<String> BATCH_FIELDS = Set.of("events");
 
@@ -259,7 +257,7 @@ public final class EventsController {
             if (fields.raw("event_ids") == null) {
                 fields.problem("event_ids", "required", "event_ids is required");
             }
-            List<String> ids = fields.strings("event_ids", MAX_ACK_IDS, 36, UUID_TEXT);
+            List<String> ids = fields.strings("event_ids", MAX_ACK_IDS, 36, PathIds.UUID_TEXT);
             fields.throwIfInvalid();
             List<UUID> requested = ids.stream().map(UUID::fromString).distinct().toList();
             return events.acknowledge(tenant.organizationId(), requested, Timestamps.now()).map(done -> {

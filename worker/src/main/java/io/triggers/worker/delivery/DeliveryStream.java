@@ -5,6 +5,7 @@ import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
 import io.lettuce.core.XAddArgs;
 import io.lettuce.core.XClaimArgs;
@@ -16,12 +17,15 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.models.stream.PendingMessage;
 import io.triggers.shared.config.RedisKeysProperties;
+import io.triggers.shared.stream.StreamEntry;
 import io.triggers.shared.stream.StreamKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -36,6 +40,7 @@ public final class DeliveryStream implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryStream.class);
     private static final long DEAD_STREAM_MAX_LENGTH = 100_000;
+    private static final int PAGE = 1000;
 
     /*
      * Resets the idle time of the entries this consumer still owns (XCLAIM JUSTID does not count a
@@ -161,6 +166,33 @@ public final class DeliveryStream implements AutoCloseable {
         return Mono.when(
                 commands.reactive().xack(keys.events(), StreamKeys.DELIVERY_GROUP, messageId),
                 commands.reactive().xdel(keys.events(), messageId));
+    }
+
+    /** Puts an entry on the stream. */
+    public Mono<String> enqueue(StreamEntry entry) {
+        return commands.reactive().xadd(keys.events(), entry.toFields());
+    }
+
+    /** The event ids of every entry on the stream: the outstanding ones, since acknowledged entries are deleted. */
+    public Mono<Set<String>> eventIdsOnStream() {
+        Set<String> eventIds = new HashSet<>();
+        return eventIdsFrom("-", eventIds).thenReturn(eventIds);
+    }
+
+    private Mono<Void> eventIdsFrom(String from, Set<String> eventIds) {
+        return commands.reactive().xrange(keys.events(), Range.create(from, "+"), Limit.from(PAGE))
+                .collectList()
+                .flatMap(entries -> {
+                    entries.forEach(entry -> eventIds.add(entry.getBody().get("event_id")));
+                    return entries.size() < PAGE ? Mono.empty() : eventIdsFrom("(" + entries.get(entries.size() - 1).getId(), eventIds);
+                });
+    }
+
+    /** Takes the named lock for {@code ttl} if nobody holds it (SET NX PX); emits whether it was taken. */
+    public Mono<Boolean> tryLock(String name, Duration ttl) {
+        return commands.reactive().set(keys.prefix() + ":" + name + ":lock", "held", SetArgs.Builder.nx().px(ttl.toMillis()))
+                .map("OK"::equals)
+                .defaultIfEmpty(false);
     }
 
     /** Copies a dead entry to the dead-letter stream (capped at about 100 000 entries). */

@@ -74,23 +74,9 @@ final class Reclaimer implements SmartLifecycle {
     @Override
     public void start() {
         stopping = false;
-        reclaiming = Flux.interval(properties.reclaimEvery())
-                .onBackpressureDrop()
-                .concatMap(tick -> reclaimDue().onErrorResume(e -> {
-                    if (DeliveryStream.isMissingGroup(e)) {
-                        return stream.ensureGroup().thenReturn(0).onErrorReturn(0);
-                    }
-                    log.warn("reclaiming pending entries failed: {}", e.toString());
-                    return Mono.just(0);
-                }))
-                .subscribe();
-        trimming = Flux.interval(properties.trimEvery())
-                .onBackpressureDrop()
-                .concatMap(tick -> stream.trimAcknowledged().onErrorResume(e -> {
-                    log.debug("trimming the stream failed: {}", e.toString());
-                    return Mono.just(0L);
-                }))
-                .subscribe();
+        reclaiming = Periodically.run(properties.reclaimEvery(), () -> reclaimDue().onErrorResume(DeliveryStream::isMissingGroup,
+                e -> stream.ensureGroup().thenReturn(0)), log, "reclaiming pending entries");
+        trimming = Periodically.run(properties.trimEvery(), stream::trimAcknowledged, log, "trimming the stream");
     }
 
     @Override

@@ -1,19 +1,13 @@
 package io.triggers.worker.reconciler;
 
-import io.lettuce.core.Range;
-import io.lettuce.core.SetArgs;
-import io.lettuce.core.StreamMessage;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.triggers.shared.config.RedisKeysProperties;
 import io.triggers.shared.stream.StreamEntry;
-import io.triggers.shared.stream.StreamKeys;
 import io.triggers.worker.delivery.DeliveryStream;
+import io.triggers.worker.delivery.Periodically;
+import java.time.Duration;
 import java.time.Instant;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +30,6 @@ import reactor.core.publisher.Mono;
 final class Reconciler implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
-    private static final int PAGE = 1000;
 
     private static final String OWED = """
             SELECT DISTINCT ON (d.created_at, e.id) e.id, e.organization_id, e.request_id
@@ -51,18 +44,13 @@ final class Reconciler implements SmartLifecycle {
 
     private final DatabaseClient db;
     private final DeliveryStream stream;
-    private final StatefulRedisConnection<String, String> redis;
-    private final StreamKeys keys;
     private final ReconcilerProperties properties;
     private final Counter reenqueued;
     private volatile Disposable schedule;
 
-    Reconciler(DatabaseClient db, DeliveryStream stream, io.lettuce.core.RedisClient client, RedisKeysProperties redisKeys,
-               ReconcilerProperties properties, MeterRegistry meters) {
+    Reconciler(DatabaseClient db, DeliveryStream stream, ReconcilerProperties properties, MeterRegistry meters) {
         this.db = db;
         this.stream = stream;
-        this.redis = client.connect();
-        this.keys = redisKeys.streamKeys();
         this.properties = properties;
         this.reenqueued = Counter.builder("triggers.reconciler.reenqueued")
                 .description("Events owed a delivery that no stream entry carried, put back on the stream")
@@ -71,21 +59,21 @@ final class Reconciler implements SmartLifecycle {
 
     /** One run (if this replica gets the lock); emits how many events it re-enqueued. */
     Mono<Long> reconcileOnce() {
-        long lockMillis = Math.max(100, properties.every().toMillis() * 9 / 10);
-        return redis.reactive().set(keys.prefix() + ":reconciler:lock", "held", SetArgs.Builder.nx().px(lockMillis))
-                .filter("OK"::equals)
-                .flatMap(locked -> owed().flatMap(owed -> owed.isEmpty() ? Mono.just(0L) : onStream().flatMap(queued -> {
-                    List<StreamEntry> missing = owed.stream().filter(entry -> !queued.contains(entry.eventId().toString())).toList();
-                    return Flux.fromIterable(missing)
-                            .concatMap(entry -> redis.reactive().xadd(keys.events(), entry.toFields()))
-                            .count()
-                            .doOnNext(count -> {
-                                if (count > 0) {
-                                    reenqueued.increment(count);
-                                    log.warn("re-enqueued {} events that were owed a delivery but not on the stream", count);
-                                }
-                            });
-                })))
+        Duration lock = Duration.ofMillis(Math.max(100, properties.every().toMillis() * 9 / 10));
+        return stream.tryLock("reconciler", lock)
+                .filter(Boolean::booleanValue)
+                .flatMap(locked -> owed())
+                .filter(owed -> !owed.isEmpty())
+                .flatMap(owed -> stream.eventIdsOnStream().flatMap(queued -> Flux.fromIterable(owed)
+                        .filter(entry -> !queued.contains(entry.eventId().toString()))
+                        .concatMap(stream::enqueue)
+                        .count()))
+                .doOnNext(count -> {
+                    if (count > 0) {
+                        reenqueued.increment(count);
+                        log.warn("re-enqueued {} events that were owed a delivery but not on the stream", count);
+                    }
+                })
                 .defaultIfEmpty(0L);
     }
 
@@ -99,36 +87,10 @@ final class Reconciler implements SmartLifecycle {
                 .collectList();
     }
 
-    /** The event ids of every entry on the stream (outstanding ones only: acknowledged entries are deleted). */
-    private Mono<Set<String>> onStream() {
-        Set<String> eventIds = new HashSet<>();
-        return page("-", eventIds).thenReturn(eventIds);
-    }
-
-    private Mono<Void> page(String from, Set<String> eventIds) {
-        return redis.reactive().xrange(keys.events(), Range.create(from, "+"), io.lettuce.core.Limit.from(PAGE))
-                .collectList()
-                .flatMap(entries -> {
-                    entries.forEach(entry -> eventIds.add(entry.getBody().get("event_id")));
-                    if (entries.size() < PAGE) {
-                        return Mono.empty();
-                    }
-                    StreamMessage<String, String> last = entries.get(entries.size() - 1);
-                    return page("(" + last.getId(), eventIds);
-                });
-    }
-
     @Override
     public void start() {
-        schedule = Flux.interval(properties.every())
-                .onBackpressureDrop()
-                .concatMap(tick -> stream.ensureGroup()
-                        .then(reconcileOnce())
-                        .onErrorResume(e -> {
-                            log.warn("reconciling failed, trying again next time: {}", e.toString());
-                            return Mono.just(0L);
-                        }))
-                .subscribe();
+        // The group is recreated first, so a Redis that came back empty is consumed again at once.
+        schedule = Periodically.run(properties.every(), () -> stream.ensureGroup().then(reconcileOnce()), log, "reconciling");
     }
 
     @Override
@@ -138,7 +100,6 @@ final class Reconciler implements SmartLifecycle {
         if (running != null) {
             running.dispose();
         }
-        redis.close();
     }
 
     @Override

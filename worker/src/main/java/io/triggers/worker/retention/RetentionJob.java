@@ -3,6 +3,7 @@ package io.triggers.worker.retention;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import io.triggers.worker.delivery.Periodically;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
@@ -66,13 +67,7 @@ final class RetentionJob implements SmartLifecycle {
 
     @Override
     public void start() {
-        schedule = Flux.interval(properties.cleanup().every())
-                .onBackpressureDrop()
-                .concatMap(tick -> runOnce().onErrorResume(e -> {
-                    log.warn("retention run failed, trying again next time: {}", e.toString());
-                    return Mono.empty();
-                }))
-                .subscribe();
+        schedule = Periodically.run(properties.cleanup().every(), this::runOnce, log, "retention run");
     }
 
     @Override
