@@ -32,7 +32,6 @@ import tools.jackson.databind.json.JsonMapper;
 final class RunningApi implements AutoCloseable {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     /** A raw answer. */
     record Answer(int status, java.net.http.HttpHeaders headers, String text) {
@@ -52,6 +51,15 @@ final class RunningApi implements AutoCloseable {
     final String baseUrl;
     final ConfigurableApplicationContext context;
     final WebTestClient client;
+    /*
+     * One client per instance: a client shared across instances kept pooled connections to the
+     * port of an api that had been closed, and when a later api was given that port, a request could
+     * go out on the dead connection and wait for its whole timeout.
+     */
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private RunningApi(TestDatabase database, String redisPrefix, String adminToken, ConfigurableApplicationContext context) {
         this.database = database;
@@ -103,12 +111,12 @@ final class RunningApi implements AutoCloseable {
 
     /** A request with a JSON body (or none), and extra headers. */
     Answer send(String method, String path, String bearer, String body, Map<String, String> headers) {
-        return await(HTTP.sendAsync(request(method, path, bearer, body, headers), HttpResponse.BodyHandlers.ofString()));
+        return await(http.sendAsync(request(method, path, bearer, body, headers), HttpResponse.BodyHandlers.ofString()));
     }
 
     java.util.concurrent.CompletableFuture<HttpResponse<String>> sendAsync(String method, String path, String bearer, String body,
                                                                           Map<String, String> headers) {
-        return HTTP.sendAsync(request(method, path, bearer, body, headers), HttpResponse.BodyHandlers.ofString());
+        return http.sendAsync(request(method, path, bearer, body, headers), HttpResponse.BodyHandlers.ofString());
     }
 
     /** A request whose body and content type are the caller's, byte for byte. */
@@ -121,7 +129,7 @@ final class RunningApi implements AutoCloseable {
         if (bearer != null) {
             request.header("Authorization", "Bearer " + bearer);
         }
-        return await(HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()));
+        return await(http.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString()));
     }
 
     private HttpRequest request(String method, String path, String bearer, String body, Map<String, String> headers) {

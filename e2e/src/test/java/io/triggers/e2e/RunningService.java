@@ -52,7 +52,7 @@ final class RunningService implements AutoCloseable {
     private final List<ConfigurableApplicationContext> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, String> common;
     private final String baseUrl;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private final JsonMapper json = JsonMapper.builder().build();
     private final RedisClient redisClient;
     private final StatefulRedisConnection<String, String> redis;
