@@ -6,6 +6,7 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.models.stream.PendingMessage;
 import io.triggers.api.TriggersApi;
+import io.triggers.testing.TcpProxy;
 import io.triggers.testing.TestDatabase;
 import io.triggers.testing.TestServers;
 import io.triggers.worker.TriggersWorker;
@@ -57,11 +58,25 @@ final class RunningService implements AutoCloseable {
     private final RedisClient redisClient;
     private final StatefulRedisConnection<String, String> redis;
 
-    private RunningService(Map<String, String> extra) {
+    /** In front of PostgreSQL and Redis for the apps (not for the test's own checks), when started behind proxies. */
+    final TcpProxy postgresProxy;
+    final TcpProxy redisProxy;
+
+    private RunningService(Map<String, String> extra, boolean behindProxies) {
         TestServers servers = TestServers.get();
         database = servers.newDatabase();
         redisPrefix = servers.newRedisPrefix();
         common = new HashMap<>(servers.appProperties(database, redisPrefix));
+        if (behindProxies) {
+            postgresProxy = new TcpProxy(database.host(), database.port());
+            redisProxy = new TcpProxy(servers.redisUri().getHost(), servers.redisUri().getPort());
+            // Flyway migrates at start, directly; everything else goes through the proxies.
+            common.put("spring.r2dbc.url", "r2dbc:postgresql://" + postgresProxy.host() + ":" + postgresProxy.port() + "/" + database.name());
+            common.put("spring.data.redis.url", "redis://" + redisProxy.host() + ":" + redisProxy.port());
+        } else {
+            postgresProxy = null;
+            redisProxy = null;
+        }
         common.put("server.port", "0");
         common.put("triggers.delivery.allow-private-targets", "true");
         common.putAll(extra);
@@ -103,11 +118,16 @@ final class RunningService implements AutoCloseable {
     }
 
     static RunningService start() {
-        return new RunningService(Map.of());
+        return new RunningService(Map.of(), false);
     }
 
     static RunningService start(Map<String, String> extra) {
-        return new RunningService(extra);
+        return new RunningService(extra, false);
+    }
+
+    /** The service with its PostgreSQL and Redis connections going through {@link TcpProxy}s the test can cut. */
+    static RunningService startBehindProxies(Map<String, String> extra) {
+        return new RunningService(extra, true);
     }
 
     private static ConfigurableApplicationContext run(SpringApplicationBuilder application, Map<String, String> properties) {
@@ -156,10 +176,15 @@ final class RunningService implements AutoCloseable {
     }
 
     Response call(String method, String path, String bearer, String body) {
+        return call(method, path, bearer, body, Map.of());
+    }
+
+    Response call(String method, String path, String bearer, String body, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        headers.forEach(request::header);
         if (bearer != null) {
             request.header("Authorization", "Bearer " + bearer);
         }
@@ -216,5 +241,9 @@ final class RunningService implements AutoCloseable {
         api.close();
         redis.close();
         redisClient.shutdown();
+        if (postgresProxy != null) {
+            postgresProxy.close();
+            redisProxy.close();
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.triggers.api.events.EventRepository.KeyedEvent;
 import io.triggers.api.events.EventRepository.NewEvent;
 import io.triggers.api.web.ApiException;
 import io.triggers.shared.stream.StreamEntry;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -37,10 +38,22 @@ public final class EventIngestion {
 
     private final EventRepository events;
     private final EventQueue queue;
+    private final Duration storeTimeout;
 
-    public EventIngestion(EventRepository events, EventQueue queue) {
+    public EventIngestion(EventRepository events, EventQueue queue, IngestProperties properties) {
         this.events = events;
         this.queue = queue;
+        this.storeTimeout = properties.storeTimeout();
+    }
+
+    /**
+     * Bounds a PostgreSQL step by {@code store-timeout}: an unreachable or hanging database is a
+     * {@code 503} the caller can retry, never a hung request. A timed-out insert may still commit;
+     * the caller's retry then replays it (with an idempotency key) and the reconciler queues it.
+     */
+    private <T> Mono<T> bounded(Mono<T> storage) {
+        return storage.timeout(storeTimeout, Mono.error(() ->
+                ApiException.serviceUnavailable("the event store did not answer within " + storeTimeout.toMillis() + " ms; retry shortly", 1)));
     }
 
     /** Ingests the events; the outcomes are in the order of {@code submitted}. */
@@ -54,14 +67,14 @@ public final class EventIngestion {
                 toStore.add(submitted.get(i));
             }
         }
-        return events.insertAll(organizationId, toStore).flatMap(inserted -> {
+        return bounded(events.insertAll(organizationId, toStore)).flatMap(inserted -> {
             List<String> taken = toStore.stream()
                     .filter(event -> event.idempotencyKey() != null && !inserted.containsKey(event.id()))
                     .map(NewEvent::idempotencyKey)
                     .toList();
             Mono<Map<String, KeyedEvent>> earlier = taken.isEmpty()
                     ? Mono.just(Map.of())
-                    : events.findByIdempotencyKeys(organizationId, taken);
+                    : bounded(events.findByIdempotencyKeys(organizationId, taken));
             return earlier.flatMap(found -> {
                 Outcome[] outcomes = new Outcome[submitted.size()];
                 List<StreamEntry> toQueue = new ArrayList<>();

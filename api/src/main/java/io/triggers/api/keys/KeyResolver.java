@@ -4,7 +4,10 @@ import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.triggers.api.auth.Tenant;
 import io.triggers.api.keys.ApiKeyRepository.ResolvedKey;
+import io.triggers.api.events.IngestProperties;
+import io.triggers.api.web.ApiException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
@@ -22,11 +25,13 @@ public final class KeyResolver {
 
     private final ApiKeyRepository keys;
     private final KeyUsage usage;
+    private final Duration lookupTimeout;
     private final AsyncCache<ByteBuffer, Optional<ResolvedKey>> cache;
 
-    public KeyResolver(ApiKeyRepository keys, KeyUsage usage, AuthProperties properties) {
+    public KeyResolver(ApiKeyRepository keys, KeyUsage usage, AuthProperties properties, IngestProperties ingest) {
         this.keys = keys;
         this.usage = usage;
+        this.lookupTimeout = ingest.storeTimeout();
         this.cache = Caffeine.newBuilder()
                 .expireAfterWrite(properties.keyCacheTtl())
                 .maximumSize(100_000)
@@ -37,7 +42,11 @@ public final class KeyResolver {
     public Mono<Tenant> resolve(String key) {
         byte[] hash = ApiKeys.hash(key);
         return Mono.fromFuture(() -> cache.get(ByteBuffer.wrap(hash), (ignored, executor) ->
-                        keys.findActive(hash).map(Optional::of).defaultIfEmpty(Optional.empty()).toFuture()))
+                        keys.findActive(hash).map(Optional::of).defaultIfEmpty(Optional.empty())
+                                // A failed lookup is not cached; the caller gets a 503 (see ApiErrorHandler).
+                                .timeout(lookupTimeout, Mono.error(() -> ApiException.serviceUnavailable(
+                                        "API keys cannot be checked right now; retry shortly", 1)))
+                                .toFuture()))
                 .flatMap(found -> {
                     if (found.isEmpty()) {
                         return Mono.empty();

@@ -3,8 +3,11 @@ package io.triggers.api.web;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.triggers.api.events.IngestProperties;
+import io.r2dbc.spi.R2dbcTimeoutException;
 import io.r2dbc.spi.R2dbcTransientResourceException;
+import io.triggers.shared.logging.ThrottledLog;
 import java.net.ConnectException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +16,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.QueryTimeoutException;
 import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
@@ -37,6 +41,8 @@ import tools.jackson.databind.json.JsonMapper;
 public final class ApiErrorHandler implements WebExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ApiErrorHandler.class);
+    /** An outage fails every request: a line per 10 s, with the count, is enough. */
+    private static final ThrottledLog DEPENDENCY_DOWN = new ThrottledLog(log, Duration.ofSeconds(10));
 
     private final JsonMapper json;
     private final long maxPayloadBytes;
@@ -97,7 +103,7 @@ public final class ApiErrorHandler implements WebExceptionHandler {
             return ApiException.validation("a value in the request cannot be stored", List.of());
         }
         if (isDependencyDown(failure)) {
-            log.warn("dependency unavailable on {} {}: {}", exchange.getRequest().getMethod(),
+            DEPENDENCY_DOWN.warn("dependency unavailable on {} {}: {}", exchange.getRequest().getMethod(),
                     exchange.getRequest().getPath().value(), failure.toString());
             return ApiException.serviceUnavailable("a storage dependency is unavailable; retry shortly", 2);
         }
@@ -122,13 +128,24 @@ public final class ApiErrorHandler implements WebExceptionHandler {
         return null;
     }
 
+    /**
+     * PostgreSQL or Redis unreachable, shutting down, out of connections or too slow: worth a retry
+     * (SQLSTATE classes 08 connection, 53 insufficient resources, 57 operator intervention).
+     */
     private static boolean isDependencyDown(Throwable failure) {
+        String state = sqlState(failure);
+        if (state != null && (state.startsWith("08") || state.startsWith("53") || state.startsWith("57"))) {
+            return true;
+        }
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof DataAccessResourceFailureException
                     || cause instanceof TransientDataAccessResourceException
+                    || cause instanceof QueryTimeoutException
                     || cause instanceof R2dbcNonTransientResourceException
                     || cause instanceof R2dbcTransientResourceException
+                    || cause instanceof R2dbcTimeoutException
                     || cause instanceof ConnectException
+                    || cause instanceof java.nio.channels.ClosedChannelException
                     || cause instanceof java.util.concurrent.TimeoutException) {
                 return true;
             }

@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.lettuce.core.StreamMessage;
 import io.triggers.shared.config.DeliveryProperties;
+import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.stream.StreamEntry;
 import io.triggers.shared.time.Timestamps;
 import io.triggers.worker.delivery.EndpointGuards.FailedAttempt;
@@ -34,6 +35,7 @@ import reactor.core.publisher.Mono;
 final class DeliveryProcessor {
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryProcessor.class);
+    private static final ThrottledLog NOT_STORED = new ThrottledLog(log, Duration.ofSeconds(10));
 
     /** What became of one owed delivery in this round: SKIPPED was not attempted (and costs no retry step). */
     private enum Result { DELIVERED, RETRY, SKIPPED, DEAD }
@@ -45,10 +47,13 @@ final class DeliveryProcessor {
     private final RetrySchedule schedule;
     private final EndpointGuards guards;
     private final WorkerProperties worker;
+    private final DatabaseGate gate;
     private final Duration disableAfterFailing;
 
     DeliveryProcessor(DeliveryRepository repository, WebhookSender sender, DeliveryStream stream, InFlightEntries inFlight,
-                      RetrySchedule schedule, EndpointGuards guards, WorkerProperties worker, DeliveryProperties delivery) {
+                      RetrySchedule schedule, EndpointGuards guards, WorkerProperties worker, DeliveryProperties delivery,
+                      DatabaseGate gate) {
+        this.gate = gate;
         this.repository = repository;
         this.sender = sender;
         this.stream = stream;
@@ -75,7 +80,24 @@ final class DeliveryProcessor {
         }
         boolean lastTry = schedule.isLast(deliveryCount);
         // Registered as in flight only once subscribed, so an unsubscribed Mono can leave nothing behind.
-        return Mono.defer(() -> inFlight.begin(messageId) ? deliverEntry(entry, messageId, deliveryCount, lastTry) : Mono.empty());
+        return Mono.defer(() -> inFlight.begin(messageId)
+                ? deliverEntry(entry, messageId, deliveryCount, lastTry)
+                        .timeout(worker.entryDeadline())
+                        .onErrorResume(DatabaseGate::isStorageFailure, e -> outcomeNotStored(messageId, deliveryCount, e))
+                : Mono.empty());
+    }
+
+    /**
+     * PostgreSQL failed (or the entry took too long): nothing is acknowledged, the entry stays
+     * pending, the worker pauses until PostgreSQL answers again, and this round gives back its
+     * retry step, so an outage does not use up an event's retries.
+     */
+    private Mono<Void> outcomeNotStored(String messageId, long deliveryCount, Throwable failure) {
+        gate.closeIfStorageFailure(failure);
+        NOT_STORED.warn("entry {} left pending: its outcome could not be stored ({})", messageId, failure.toString());
+        return stream.rewind(worker.consumerName(), messageId, Math.max(0, deliveryCount - 1))
+                .onErrorResume(e -> Mono.just(0L))
+                .then();
     }
 
     private Mono<Void> deliverEntry(StreamEntry entry, String messageId, long deliveryCount, boolean lastTry) {

@@ -4,6 +4,7 @@ import io.lettuce.core.Consumer;
 import io.lettuce.core.Limit;
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.StreamMessage;
@@ -77,11 +78,35 @@ public final class DeliveryStream implements AutoCloseable {
     private final StatefulRedisConnection<String, String> reader;
     private final StatefulRedisConnection<String, String> commands;
 
-    /** Connects both connections (blocking: call it at start-up, not on an event loop). */
-    public DeliveryStream(RedisClient client, RedisKeysProperties redisKeys) {
+    /**
+     * Connects both connections, trying again every second for up to {@code startupWait} while
+     * Redis is unreachable (blocking: call it at start-up, not on an event loop). Once connected,
+     * Lettuce reconnects by itself whenever Redis goes away and comes back.
+     */
+    public DeliveryStream(RedisClient client, RedisKeysProperties redisKeys, Duration startupWait) {
         this.keys = redisKeys.streamKeys();
-        this.reader = client.connect(StringCodec.UTF8);
-        this.commands = client.connect(StringCodec.UTF8);
+        this.reader = connect(client, startupWait);
+        this.commands = connect(client, startupWait);
+    }
+
+    private static StatefulRedisConnection<String, String> connect(RedisClient client, Duration startupWait) {
+        long giveUpAt = System.nanoTime() + startupWait.toNanos();
+        while (true) {
+            try {
+                return client.connect(StringCodec.UTF8);
+            } catch (RedisConnectionException e) {
+                if (System.nanoTime() > giveUpAt) {
+                    throw e;
+                }
+                log.warn("Redis is unreachable ({}); trying again", e.getMessage());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
     }
 
     public String key() {

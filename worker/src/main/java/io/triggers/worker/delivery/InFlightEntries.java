@@ -1,5 +1,7 @@
 package io.triggers.worker.delivery;
 
+import io.triggers.shared.logging.ThrottledLog;
+import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -21,6 +23,7 @@ import reactor.core.publisher.Sinks;
 final class InFlightEntries implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(InFlightEntries.class);
+    private static final ThrottledLog failures = new ThrottledLog(log, Duration.ofSeconds(10));
 
     private final Set<String> entries = ConcurrentHashMap.newKeySet();
     private final DeliveryStream stream;
@@ -59,7 +62,7 @@ final class InFlightEntries implements SmartLifecycle {
         heartbeat = Flux.interval(properties.heartbeatEvery())
                 .concatMap(tick -> stream.touch(properties.consumerName(), Set.copyOf(entries))
                         .onErrorResume(e -> {
-                            log.warn("could not refresh {} in-flight entries: {}", entries.size(), e.toString());
+                            failures.warn("could not refresh {} in-flight entries: {}", entries.size(), e.toString());
                             return Mono.empty();
                         }))
                 .subscribe();

@@ -1,5 +1,6 @@
 package io.triggers.worker.delivery;
 
+import io.triggers.shared.logging.ThrottledLog;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -18,10 +19,12 @@ public final class Periodically {
 
     /** Starts the schedule; dispose the result to stop it. */
     public static Disposable run(Duration every, Supplier<Mono<?>> task, Logger log, String what) {
+        // During an outage every run fails: one line per 10 s is enough.
+        ThrottledLog failures = new ThrottledLog(log, Duration.ofSeconds(10));
         return Flux.interval(every)
                 .onBackpressureDrop()
                 .concatMap(tick -> Mono.defer(task).onErrorResume(e -> {
-                    log.warn("{} failed, trying again next time: {}", what, e.toString());
+                    failures.warn("{} failed, trying again next time: {}", what, e.toString());
                     return Mono.empty();
                 }))
                 .subscribe();

@@ -29,12 +29,14 @@ final class Reclaimer implements SmartLifecycle {
     private final InFlightEntries inFlight;
     private final RetrySchedule schedule;
     private final WorkerProperties properties;
+    private final DatabaseGate gate;
     private volatile Disposable reclaiming;
     private volatile Disposable trimming;
     private volatile boolean stopping;
 
     Reclaimer(DeliveryStream stream, DeliveryProcessor processor, InFlightEntries inFlight, RetrySchedule schedule,
-              WorkerProperties properties) {
+              WorkerProperties properties, DatabaseGate gate) {
+        this.gate = gate;
         this.stream = stream;
         this.processor = processor;
         this.inFlight = inFlight;
@@ -45,7 +47,8 @@ final class Reclaimer implements SmartLifecycle {
     /** One scan: claims and starts processing what is due, within this replica's free capacity. */
     Mono<Integer> reclaimDue() {
         int room = properties.concurrency() - inFlight.size();
-        if (room <= 0 || stopping) {
+        // While PostgreSQL is down, claiming would only count deliveries that cannot be made.
+        if (room <= 0 || stopping || !gate.isOpen()) {
             return Mono.just(0);
         }
         return stream.pending(schedule.shortestBackoff(), PAGE)

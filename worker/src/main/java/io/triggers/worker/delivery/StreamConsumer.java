@@ -1,5 +1,6 @@
 package io.triggers.worker.delivery;
 
+import io.triggers.shared.logging.ThrottledLog;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -15,8 +16,9 @@ import reactor.util.retry.Retry;
 /**
  * Reads new entries for this replica's consumer with XREADGROUP and hands each to the
  * {@link DeliveryProcessor}, at most {@code concurrency} at a time. Reading pauses while every
- * slot is busy (backpressure), so a replica never takes more than it can work on. A failed read
- * (Redis gone, group gone) is retried with backoff, recreating the group first when it vanished.
+ * slot is busy (backpressure), so a replica never takes more than it can work on, and while
+ * PostgreSQL is down ({@link DatabaseGate}). A failed read (Redis gone, group gone) is retried with
+ * backoff, recreating the group first when it vanished.
  *
  * <p>Stopping (SIGTERM) is graceful: no new reads, in-flight deliveries get up to
  * {@code shutdown-timeout} to finish, and whatever is left stays pending for other replicas.
@@ -25,17 +27,22 @@ import reactor.util.retry.Retry;
 public final class StreamConsumer implements SmartLifecycle {
 
     private static final Logger log = LoggerFactory.getLogger(StreamConsumer.class);
+    private static final ThrottledLog readFailures = new ThrottledLog(log, Duration.ofSeconds(10));
+    private static final ThrottledLog notProcessed = new ThrottledLog(log, Duration.ofSeconds(10));
 
     private final DeliveryStream stream;
     private final DeliveryProcessor processor;
     private final InFlightEntries inFlight;
     private final WorkerProperties properties;
+    private final DatabaseGate gate;
     private volatile Disposable loop;
     private volatile boolean stopping;
     private volatile CountDownLatch finished;
     private volatile Duration shutdownOverride;
 
-    public StreamConsumer(DeliveryStream stream, DeliveryProcessor processor, InFlightEntries inFlight, WorkerProperties properties) {
+    public StreamConsumer(DeliveryStream stream, DeliveryProcessor processor, InFlightEntries inFlight, WorkerProperties properties,
+                          DatabaseGate gate) {
+        this.gate = gate;
         this.stream = stream;
         this.processor = processor;
         this.inFlight = inFlight;
@@ -44,19 +51,25 @@ public final class StreamConsumer implements SmartLifecycle {
 
     @Override
     public void start() {
-        stream.ensureGroup().block(Duration.ofSeconds(10));
+        try {
+            stream.ensureGroup().block(Duration.ofSeconds(10));
+        } catch (RuntimeException e) {
+            // Not fatal: the read loop below recreates the group when Redis answers again.
+            log.warn("could not create the consumer group yet: {}", e.toString());
+        }
         log.info("consuming {} as {} (batch {}, concurrency {})", stream.key(), properties.consumerName(),
                 properties.batchSize(), properties.concurrency());
         stopping = false;
         CountDownLatch done = new CountDownLatch(1);
         finished = done;
-        loop = Flux.defer(() -> stream.read(properties.consumerName(), properties.batchSize(), properties.readBlock()))
+        // Nothing is read while PostgreSQL is down (see DatabaseGate): outcomes could not be stored.
+        loop = Flux.defer(() -> gate.whenOpen().thenMany(stream.read(properties.consumerName(), properties.batchSize(), properties.readBlock())))
                 .repeat(() -> !stopping)
                 .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofMillis(100))
                         .maxBackoff(Duration.ofSeconds(5))
                         .filter(e -> !stopping)
                         .doBeforeRetryAsync(signal -> {
-                            log.warn("reading {} failed, retrying: {}", stream.key(), signal.failure().toString());
+                            readFailures.warn("reading {} failed, retrying: {}", stream.key(), signal.failure().toString());
                             return DeliveryStream.isMissingGroup(signal.failure())
                                     ? stream.ensureGroup().onErrorResume(e -> Mono.empty())
                                     : Mono.empty();
@@ -64,7 +77,7 @@ public final class StreamConsumer implements SmartLifecycle {
                 .flatMap(message -> processor.process(message, 1)
                         .onErrorResume(e -> {
                             // Not acknowledged: the entry stays pending and is delivered again later.
-                            log.warn("entry {} not processed, left pending: {}", message.getId(), e.toString());
+                            notProcessed.warn("entry {} not processed, left pending: {}", message.getId(), e.toString());
                             return Mono.empty();
                         }), properties.concurrency())
                 .doFinally(signal -> done.countDown())

@@ -19,6 +19,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param heartbeatEvery  how often the idle time of in-flight entries is reset; must be well below the first retry step
  * @param trimEvery       how often acknowledged entries are trimmed from the stream
  * @param shutdownTimeout how long a stopping worker lets in-flight deliveries finish
+ * @param redisStartupWait how long a starting worker keeps trying to reach Redis before it gives up
+ * @param entryDeadline   the longest one stream entry may be worked on (all its deliveries and their
+ *                        bookkeeping); past it, the entry is left pending and the worker checks PostgreSQL
  */
 @ConfigurationProperties("triggers.worker")
 public record WorkerProperties(
@@ -29,7 +32,9 @@ public record WorkerProperties(
         @DefaultValue("1s") Duration reclaimEvery,
         @DefaultValue("1s") Duration heartbeatEvery,
         @DefaultValue("30s") Duration trimEvery,
-        @DefaultValue("20s") Duration shutdownTimeout) {
+        @DefaultValue("20s") Duration shutdownTimeout,
+        @DefaultValue("60s") Duration redisStartupWait,
+        @DefaultValue("2m") Duration entryDeadline) {
 
     public WorkerProperties {
         if (consumerName == null || consumerName.isBlank()) {
@@ -42,7 +47,7 @@ public record WorkerProperties(
         if (readBlock.isNegative() || readBlock.compareTo(Duration.ofSeconds(30)) > 0) {
             throw new IllegalArgumentException("triggers.worker.read-block must be between 0 and 30s");
         }
-        for (Duration interval : new Duration[] {reclaimEvery, heartbeatEvery, trimEvery}) {
+        for (Duration interval : new Duration[] {reclaimEvery, heartbeatEvery, trimEvery, redisStartupWait, entryDeadline}) {
             if (interval.isNegative() || interval.isZero()) {
                 throw new IllegalArgumentException("triggers.worker intervals must be positive");
             }
