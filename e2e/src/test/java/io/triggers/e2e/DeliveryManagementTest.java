@@ -119,7 +119,7 @@ class DeliveryManagementTest {
             assertThat(attempts.get(1).get("status_code").intValue()).isEqualTo(200);
             assertThat(attempts.get(1).get("duration_ms").isNumber()).isTrue();
 
-            RunningService.Response replay = service.call("POST", "/v1/events/" + eventId + "/replay", key, null);
+            ApiClient.Response replay = service.call("POST", "/v1/events/" + eventId + "/replay", key, null);
             assertThat(replay.status()).isEqualTo(202);
             await().atMost(WAIT).until(() -> receiver.received().size() == 3);
             assertThat(receiver.received().get(2).header("webhook-id")).isEqualTo(eventId);
@@ -172,12 +172,12 @@ class DeliveryManagementTest {
 
             mode.set(200);
             int before = receiver.received().size();
-            RunningService.Response byId = service.call("POST", "/v1/dead-letters/replay", key, "{\"event_ids\":[\"" + dead.get(0) + "\"]}");
+            ApiClient.Response byId = service.call("POST", "/v1/dead-letters/replay", key, "{\"event_ids\":[\"" + dead.get(0) + "\"]}");
             assertThat(byId.status()).isEqualTo(202);
             assertThat(byId.body().get("replayed").intValue()).isEqualTo(1);
             await().atMost(WAIT).until(() -> "delivered".equals(service.eventStatus(dead.get(0))));
 
-            RunningService.Response since = service.call("POST", "/v1/dead-letters/replay", key,
+            ApiClient.Response since = service.call("POST", "/v1/dead-letters/replay", key,
                     "{\"since\":\"" + Instant.now().minusSeconds(600) + "\"}");
             assertThat(since.body().get("replayed").intValue()).isEqualTo(2);
             await().atMost(WAIT).until(() -> dead.stream().allMatch(id -> "delivered".equals(service.eventStatus(id))));

@@ -50,7 +50,7 @@ class EndToEndDeliveryTest {
             String payload = "{\"order_id\":42,\"items\":[\"a\",\"b\"],\"note\":\"caf\\u00e9 \\u2713\"}";
 
             long queuedFrom = System.currentTimeMillis();
-            RunningService.Response accepted = service.call("POST", "/v1/events", key,
+            ApiClient.Response accepted = service.call("POST", "/v1/events", key,
                     "{\"event_type\":\"order.created\",\"source\":\"shop\",\"payload\":" + payload
                             + ",\"metadata\":{\"correlation_id\":\"c-1\"}}");
             assertThat(accepted.status()).isEqualTo(201);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.Range;
-import io.triggers.e2e.RunningService.Response;
+import io.triggers.e2e.ApiClient.Response;
 import io.triggers.testing.WebhookReceiver;
 import io.triggers.worker.delivery.DatabaseGate;
 import java.time.Duration;

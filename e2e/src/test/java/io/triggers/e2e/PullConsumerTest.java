@@ -64,8 +64,8 @@ class PullConsumerTest {
             }
             await().atMost(WAIT).until(() -> count(service, "SELECT count(*) FROM delivery_attempts") >= 35);
             String recent = service.ingest(key);
-            RunningService.Response keyed = service.call("POST", "/v1/events", key, "{\"event_type\":\"keyed\",\"payload\":1,\"dedup_id\":\"old-key\"}");
-            RunningService.Response freshKey = service.call("POST", "/v1/events", key, "{\"event_type\":\"keyed\",\"payload\":2,\"dedup_id\":\"new-key\"}");
+            ApiClient.Response keyed = service.call("POST", "/v1/events", key, "{\"event_type\":\"keyed\",\"payload\":1,\"dedup_id\":\"old-key\"}");
+            ApiClient.Response freshKey = service.call("POST", "/v1/events", key, "{\"event_type\":\"keyed\",\"payload\":2,\"dedup_id\":\"new-key\"}");
             assertThat(keyed.status()).isEqualTo(201);
             assertThat(freshKey.status()).isEqualTo(201);
             execute(service, "UPDATE events SET created_at = now() - interval '2 hours' WHERE event_type = 'old.one'");

@@ -6,6 +6,7 @@ import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.models.stream.PendingMessage;
 import io.triggers.api.TriggersApi;
+import io.triggers.e2e.ApiClient.Response;
 import io.triggers.testing.TcpProxy;
 import io.triggers.testing.TestDatabase;
 import io.triggers.testing.TestServers;
@@ -37,24 +38,13 @@ final class RunningService implements AutoCloseable {
 
     static final String GROUP = "deliverers";
 
-    record Response(int status, HttpResponseHeaders headers, JsonNode body) {
-    }
-
-    record HttpResponseHeaders(java.net.http.HttpHeaders headers) {
-        String first(String name) {
-            return headers.firstValue(name).orElse(null);
-        }
-    }
-
     final TestDatabase database;
     final String redisPrefix;
     final String adminToken = "admin-" + UUID.randomUUID();
     private final ConfigurableApplicationContext api;
     private final List<ConfigurableApplicationContext> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, String> common;
-    private final String baseUrl;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-    private final JsonMapper json = JsonMapper.builder().build();
+    private final ApiClient client;
     private final RedisClient redisClient;
     private final StatefulRedisConnection<String, String> redis;
 
@@ -85,7 +75,7 @@ final class RunningService implements AutoCloseable {
         // The api migrates the schema; the worker starts after it, as in production.
         api = run(TriggersApi.application(), apiProperties);
         startWorker(Map.of());
-        baseUrl = "http://127.0.0.1:" + api.getEnvironment().getProperty("local.server.port");
+        client = new ApiClient("http://127.0.0.1:" + api.getEnvironment().getProperty("local.server.port"));
         redisClient = RedisClient.create(servers.redisUri());
         redis = redisClient.connect();
     }
@@ -138,29 +128,17 @@ final class RunningService implements AutoCloseable {
 
     /** Creates an organization and returns its API key. */
     String newOrganizationKey(String name) {
-        Response created = call("POST", "/v1/organizations", adminToken, "{\"name\":\"" + name + "\"}");
-        if (created.status() != 201) {
-            throw new IllegalStateException("organization not created: " + created.status() + " " + created.body());
-        }
-        return created.body().get("api_key").get("key").stringValue();
+        return client.newOrganizationKey(adminToken, name);
     }
 
     /** Creates an endpoint for {@code url} and returns its body (id, secret, …). */
     JsonNode newEndpoint(String key, String url) {
-        Response created = call("POST", "/v1/endpoints", key, "{\"url\":\"" + url + "\"}");
-        if (created.status() != 201) {
-            throw new IllegalStateException("endpoint not created: " + created.status() + " " + created.body());
-        }
-        return created.body();
+        return client.newEndpoint(key, url);
     }
 
     /** Ingests a small event for the key's organization and returns its id (asserting the 201). */
     String ingest(String key) {
-        Response accepted = call("POST", "/v1/events", key, "{\"event_type\":\"e2e.test\",\"payload\":{}}");
-        if (accepted.status() != 201) {
-            throw new IllegalStateException("event not accepted: " + accepted.status() + " " + accepted.body());
-        }
-        return accepted.body().get("event_id").stringValue();
+        return client.ingest(key);
     }
 
     /** The event's status in PostgreSQL (null when there is no such event). */
@@ -176,28 +154,11 @@ final class RunningService implements AutoCloseable {
     }
 
     Response call(String method, String path, String bearer, String body) {
-        return call(method, path, bearer, body, Map.of());
+        return client.call(method, path, bearer, body, Map.of());
     }
 
     Response call(String method, String path, String bearer, String body, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
-        headers.forEach(request::header);
-        if (bearer != null) {
-            request.header("Authorization", "Bearer " + bearer);
-        }
-        try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            JsonNode parsed = response.body().isEmpty() ? null : json.readTree(response.body());
-            return new Response(response.statusCode(), new HttpResponseHeaders(response.headers()), parsed);
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return client.call(method, path, bearer, body, headers);
     }
 
     Connection jdbc() throws SQLException {
