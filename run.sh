@@ -27,13 +27,7 @@ command -v java >/dev/null || fail "java (17 or newer) is required"
 command -v curl >/dev/null || fail "curl is required"
 
 # 1. Build when the jars are missing or any source is newer than the last build.
-stamp=$STATE/build.stamp
-if [ ! -f "$stamp" ] || ! ls api/target/triggers-api-*-exec.jar worker/target/triggers-worker-*-exec.jar >/dev/null 2>&1 \
-    || [ -n "$(find pom.xml ./*/pom.xml ./*/src/main -newer "$stamp" -type f -print -quit)" ]; then
-  say "Building (./mvnw package, tests skipped; run ./mvnw -B verify for the tests)…"
-  ./mvnw -B -q -DskipTests package
-  touch "$stamp"
-fi
+scripts/build-if-stale.sh
 API_JAR=$(ls api/target/triggers-api-*-exec.jar | head -1)
 WORKER_JAR=$(ls worker/target/triggers-worker-*-exec.jar | head -1)
 

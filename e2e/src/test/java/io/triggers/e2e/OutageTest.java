@@ -92,8 +92,10 @@ class OutageTest {
     }
 
     @Test
-    void withPostgresHangingIngestionStillAnswers503WithinTheStoreTimeout() throws Exception {
-        try (RunningService service = RunningService.startBehindProxies(FAST)) {
+    void withPostgresHangingEveryRequestIsStillAnswered503InTime() throws Exception {
+        Map<String, String> settings = new HashMap<>(FAST);
+        settings.put("triggers.api.request-timeout", "1500ms");
+        try (RunningService service = RunningService.startBehindProxies(settings)) {
             String key = service.newOrganizationKey("pg-hangs");
             service.ingest(key);
             service.postgresProxy.hang();
@@ -105,6 +107,14 @@ class OutageTest {
                 assertThat(refused.headers().first("Retry-After")).isNotNull();
                 assertThat(took).isLessThan(3_000);
                 System.out.printf("PostgreSQL hanging: 503 after %d ms%n", took);
+
+                // Not ingestion: the request deadline answers.
+                started = System.nanoTime();
+                Response listing = service.call("GET", "/v1/endpoints", key, null);
+                took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+                assertThat(listing.status()).isEqualTo(503);
+                assertThat(listing.headers().first("Retry-After")).isNotNull();
+                assertThat(took).isLessThan(3_000);
             } finally {
                 service.postgresProxy.restore();
             }
