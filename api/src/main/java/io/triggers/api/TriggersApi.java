@@ -1,5 +1,7 @@
 package io.triggers.api;
 
+import io.triggers.shared.logging.RequestContext;
+import java.util.HashMap;
 import java.util.Map;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -17,8 +19,10 @@ public class TriggersApi {
      * so api and worker can share one classpath in tests without reading each other's settings.
      */
     public static SpringApplicationBuilder application() {
-        return new SpringApplicationBuilder(TriggersApi.class)
-                .properties(Map.of("spring.config.name", "triggers-api,application"));
+        // LOG_FORMAT=json: structured JSON logs; otherwise readable text. Request ids reach the MDC.
+        Map<String, Object> defaults = new HashMap<>(RequestContext.loggingDefaults(System.getenv("LOG_FORMAT")));
+        defaults.put("spring.config.name", "triggers-api,application");
+        return new SpringApplicationBuilder(TriggersApi.class).properties(defaults);
     }
 
     public static void main(String[] args) {

@@ -122,6 +122,8 @@ final class RunningApi implements AutoCloseable {
     /** A request whose body and content type are the caller's, byte for byte. */
     Answer sendRaw(String path, String bearer, String contentType, HttpRequest.BodyPublisher body) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30))
+                // A new connection per request: see the surefire settings in the parent pom.
+                .header("Connection", "close")
                 .POST(body);
         if (contentType != null) {
             request.header("Content-Type", contentType);
@@ -134,6 +136,8 @@ final class RunningApi implements AutoCloseable {
 
     private HttpRequest request(String method, String path, String bearer, String body, Map<String, String> headers) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30))
+                // A new connection per request: see the surefire settings in the parent pom.
+                .header("Connection", "close")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (body != null) {
             request.header("Content-Type", "application/json");

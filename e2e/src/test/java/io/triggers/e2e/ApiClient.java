@@ -71,6 +71,8 @@ final class ApiClient {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
                 .timeout(Duration.ofSeconds(10))
                 .header("Content-Type", "application/json")
+                // A new connection per request: see the surefire settings in the parent pom.
+                .header("Connection", "close")
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         headers.forEach(request::header);
         if (bearer != null) {

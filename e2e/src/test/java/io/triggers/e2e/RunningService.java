@@ -45,6 +45,7 @@ final class RunningService implements AutoCloseable {
     private final List<ConfigurableApplicationContext> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, String> common;
     private final ApiClient client;
+    private final HttpClient workerHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final RedisClient redisClient;
     private final StatefulRedisConnection<String, String> redis;
 
@@ -87,6 +88,24 @@ final class RunningService implements AutoCloseable {
         ConfigurableApplicationContext worker = run(TriggersWorker.application(), properties);
         workers.add(worker);
         return worker;
+    }
+
+    /** A plain GET or POST to the first worker replica's own port (actuator). */
+    WorkerAnswer workerCall(String method, String path) {
+        String port = worker().getEnvironment().getProperty("local.server.port");
+        try {
+            HttpResponse<String> response = workerHttp.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            return new WorkerAnswer(response.statusCode(), response.body());
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    record WorkerAnswer(int status, String text) {
     }
 
     /** The first worker replica. */

@@ -11,6 +11,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
@@ -22,6 +24,8 @@ import reactor.core.publisher.Mono;
  */
 @Component
 public final class EventIngestion {
+
+    private static final Logger log = LoggerFactory.getLogger(EventIngestion.class);
 
     /** How one submitted event ended. */
     public sealed interface Outcome permits Created, Replayed, Rejected {
@@ -92,6 +96,7 @@ public final class EventIngestion {
                         outcomes[i] = compareWithEarlier(event, found.get(event.idempotencyKey()));
                     }
                 }
+                log.debug("stored {} of {} submitted events for organization {}", inserted.size(), submitted.size(), organizationId);
                 return queue.enqueueAll(toQueue).thenReturn(List.of(outcomes));
             });
         });

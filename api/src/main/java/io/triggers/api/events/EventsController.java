@@ -170,7 +170,9 @@ public final class EventsController {
                 if (decision.granted() == 0) {
                     return Mono.error(ApiException.rateLimited(Math.max(1, decision.retryAfterSeconds())));
                 }
-                return ingestBatch(tenant, items, decision, requestId).map(ResponseEntity::ok);
+                return ingestBatch(tenant, items, decision, requestId)
+                        .doOnNext(result -> exchange.getAttributes().put(IngestMetrics.BATCH_RESULT, result))
+                        .map(ResponseEntity::ok);
             });
         });
     }

@@ -54,6 +54,7 @@ public final class RateLimiter {
     private final ReactiveStringRedisTemplate redis;
     private final String prefix;
     private final Counter unavailable;
+    private final Counter limited;
     private final ThrottledLog unavailableLog = new ThrottledLog(log, Duration.ofSeconds(10));
 
     public RateLimiter(ReactiveStringRedisTemplate redis, RedisKeysProperties keys, MeterRegistry meters) {
@@ -62,6 +63,9 @@ public final class RateLimiter {
         this.script = RedisScript.of(new ClassPathResource("ratelimit/gcra.lua"), List.class);
         this.unavailable = Counter.builder("triggers.ratelimit.unavailable")
                 .description("Requests let through without a rate-limit decision because Redis did not answer")
+                .register(meters);
+        this.limited = Counter.builder("triggers.ratelimit.limited")
+                .description("Requests (and batch items) refused with 429 because the organization's rate limit was spent")
                 .register(meters);
     }
 
@@ -81,6 +85,11 @@ public final class RateLimiter {
                         toLong(result.get(1)),
                         ceilSeconds(toLong(result.get(3))),
                         ceilSeconds(toLong(result.get(2)))))
+                .doOnNext(decision -> {
+                    if (decision.granted() < units) {
+                        limited.increment(units - decision.granted());
+                    }
+                })
                 .onErrorResume(e -> {
                     unavailable.increment();
                     unavailableLog.warn("rate limiting unavailable, letting requests through: {}", e.toString());

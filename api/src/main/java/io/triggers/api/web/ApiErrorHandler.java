@@ -2,6 +2,7 @@ package io.triggers.api.web;
 
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import io.triggers.api.events.IngestMetrics;
 import io.triggers.api.events.IngestProperties;
 import io.r2dbc.spi.R2dbcTimeoutException;
 import io.r2dbc.spi.R2dbcTransientResourceException;
@@ -59,6 +60,7 @@ public final class ApiErrorHandler implements WebExceptionHandler {
             return Mono.error(failure);
         }
         ApiException error = translate(exchange, failure);
+        exchange.getAttributes().put(IngestMetrics.ERROR_CODE, error.code());
         String requestId = RequestIds.of(exchange);
         response.setStatusCode(error.status());
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);

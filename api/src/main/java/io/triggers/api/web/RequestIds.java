@@ -1,5 +1,6 @@
 package io.triggers.api.web;
 
+import io.triggers.shared.logging.RequestContext;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.springframework.core.Ordered;
@@ -28,7 +29,8 @@ public final class RequestIds implements WebFilter {
         String id = given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
         exchange.getAttributes().put(ATTRIBUTE, id);
         exchange.getResponse().getHeaders().set(HEADER, id);
-        return chain.filter(exchange);
+        // Every log line written while this request is worked on carries request_id.
+        return chain.filter(exchange).contextWrite(RequestContext.of(id));
     }
 
     /** This request's id; one is made up if the filter has not run (errors before any filter). */

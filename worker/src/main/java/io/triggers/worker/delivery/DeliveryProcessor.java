@@ -4,6 +4,7 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOperator;
 import io.lettuce.core.StreamMessage;
 import io.triggers.shared.config.DeliveryProperties;
+import io.triggers.shared.logging.RequestContext;
 import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.stream.StreamEntry;
 import io.triggers.shared.time.Timestamps;
@@ -48,12 +49,14 @@ final class DeliveryProcessor {
     private final EndpointGuards guards;
     private final WorkerProperties worker;
     private final DatabaseGate gate;
+    private final DeliveryMetrics metrics;
     private final Duration disableAfterFailing;
 
     DeliveryProcessor(DeliveryRepository repository, WebhookSender sender, DeliveryStream stream, InFlightEntries inFlight,
                       RetrySchedule schedule, EndpointGuards guards, WorkerProperties worker, DeliveryProperties delivery,
-                      DatabaseGate gate) {
+                      DatabaseGate gate, DeliveryMetrics metrics) {
         this.gate = gate;
+        this.metrics = metrics;
         this.repository = repository;
         this.sender = sender;
         this.stream = stream;
@@ -84,7 +87,9 @@ final class DeliveryProcessor {
                 ? deliverEntry(entry, messageId, deliveryCount, lastTry)
                         .timeout(worker.entryDeadline())
                         .onErrorResume(DatabaseGate::isStorageFailure, e -> outcomeNotStored(messageId, deliveryCount, e))
-                : Mono.empty());
+                : Mono.empty())
+                // The ingest request's id, carried on the entry, is on every log line of this delivery.
+                .contextWrite(RequestContext.of(entry.requestId()));
     }
 
     /**
@@ -133,7 +138,8 @@ final class DeliveryProcessor {
         Instant now = Timestamps.now();
         if (!target.endpointEnabled()) {
             String reason = "endpoint disabled" + (target.disabledReason() == null ? "" : ": " + target.disabledReason());
-            return repository.markDead(target, reason, now).thenReturn(Result.DEAD);
+            return repository.markDead(target, reason, now).doOnSuccess(done -> metrics.diedUnattempted(target.attempts()))
+                    .thenReturn(Result.DEAD);
         }
         if (target.notBefore() != null && target.notBefore().isAfter(now)) {
             return Mono.just(Result.SKIPPED);
@@ -156,7 +162,9 @@ final class DeliveryProcessor {
             Mono<Void> recovered = target.failingSince() == null ? Mono.empty() : repository.endpointRecovered(target.endpointId());
             log.debug("delivered event {} to endpoint {} in {} ms (request {})", entry.eventId(), target.endpointId(),
                     outcome.durationMs(), entry.requestId());
-            return repository.recordAttempt(target, outcome, "delivered", null, now).then(recovered).thenReturn(Result.DELIVERED);
+            return repository.recordAttempt(target, outcome, "delivered", null, now).then(recovered)
+                    .doOnSuccess(done -> metrics.attempted(outcome, "delivered", target.attempts() + 1, target.event().createdAt()))
+                    .thenReturn(Result.DELIVERED);
         }
         boolean dead = lastTry || outcome.gone();
         Instant notBefore = outcome.retryAfter() == null ? null : now.plus(outcome.retryAfter());
@@ -168,6 +176,7 @@ final class DeliveryProcessor {
                 : repository.endpointFailed(target.endpointId(), now, disableAfterFailing);
         return repository.recordAttempt(target, outcome, dead ? "dead" : "failed", dead ? null : notBefore, now)
                 .then(endpoint)
+                .doOnSuccess(done -> metrics.attempted(outcome, dead ? "dead" : "failed", target.attempts() + 1, target.event().createdAt()))
                 .thenReturn(dead ? Result.DEAD : Result.RETRY);
     }
 

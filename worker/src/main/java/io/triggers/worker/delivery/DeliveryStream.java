@@ -247,20 +247,47 @@ public final class DeliveryStream implements AutoCloseable {
     }
 
     private static String lastDeliveredId(Object group, String name) {
+        Object value = groupField(group, name, "last-delivered-id");
+        return value == null ? "" : value.toString();
+    }
+
+    /** A field of one XINFO GROUPS entry of the group {@code name}; null when absent, nil or another group. */
+    private static Object groupField(Object group, String name, String field) {
         if (!(group instanceof List<?> fields)) {
-            return "";
+            return null;
         }
         String groupName = null;
-        String lastDelivered = null;
+        Object value = null;
         for (int i = 0; i + 1 < fields.size(); i += 2) {
-            String field = String.valueOf(fields.get(i));
-            if (field.equals("name")) {
+            String key = String.valueOf(fields.get(i));
+            if (key.equals("name")) {
                 groupName = String.valueOf(fields.get(i + 1));
-            } else if (field.equals("last-delivered-id")) {
-                lastDelivered = String.valueOf(fields.get(i + 1));
+            } else if (key.equals(field)) {
+                value = fields.get(i + 1);
             }
         }
-        return name.equals(groupName) && lastDelivered != null ? lastDelivered : "";
+        return name.equals(groupName) ? value : null;
+    }
+
+    /** Sizes of the stream for the metrics. {@code lag} is -1 when Redis cannot tell (after deletions). */
+    public record Stats(long length, long pending, long lag, long deadLetters) {
+    }
+
+    public Mono<Stats> stats() {
+        Mono<List<Object>> groups = commands.reactive().xinfoGroups(keys.events()).collectList()
+                .onErrorResume(e -> e.getMessage() != null && e.getMessage().contains("no such key"), e -> Mono.just(List.of()));
+        return Mono.zip(commands.reactive().xlen(keys.events()), groups, commands.reactive().xlen(keys.dead()))
+                .map(all -> {
+                    Object group = all.getT2().stream().filter(DeliveryStream::isDeliveryGroup).findFirst().orElse(null);
+                    Object pending = groupField(group, StreamKeys.DELIVERY_GROUP, "pending");
+                    Object lag = groupField(group, StreamKeys.DELIVERY_GROUP, "lag");
+                    return new Stats(all.getT1(), pending instanceof Number n ? n.longValue() : 0,
+                            lag instanceof Number n ? n.longValue() : -1, all.getT3());
+                });
+    }
+
+    private static boolean isDeliveryGroup(Object entry) {
+        return groupField(entry, StreamKeys.DELIVERY_GROUP, "pending") != null;
     }
 
     /** Orders stream ids ({@code millis-sequence}). */

@@ -34,6 +34,11 @@ final class EndpointGuards {
                 .build());
     }
 
+    /** How many endpoints' breakers are in {@code state} (for the metrics). */
+    int countInState(CircuitBreaker.State state) {
+        return (int) breakers.getAllCircuitBreakers().stream().filter(breaker -> breaker.getState() == state).count();
+    }
+
     CircuitBreaker breaker(UUID endpointId) {
         return breakers.circuitBreaker(endpointId.toString());
     }

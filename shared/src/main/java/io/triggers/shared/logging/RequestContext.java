@@ -1,0 +1,66 @@
+package io.triggers.shared.logging;
+
+import io.micrometer.context.ContextRegistry;
+import io.micrometer.context.ThreadLocalAccessor;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.MDC;
+import reactor.util.context.Context;
+
+/**
+ * The request id in log lines. A request's (or a delivery's) Reactor context carries
+ * {@code request_id}; with {@code spring.reactor.context-propagation=auto}, Reactor copies it into
+ * the logging MDC on whatever thread runs the next step, so every log line of that work has a
+ * {@code request_id} field (JSON logs) or can print it ({@code %X{request_id}}).
+ */
+public final class RequestContext {
+
+    public static final String KEY = "request_id";
+
+    static {
+        ContextRegistry.getInstance().registerThreadLocalAccessor(new ThreadLocalAccessor<String>() {
+            @Override
+            public Object key() {
+                return KEY;
+            }
+
+            @Override
+            public String getValue() {
+                return MDC.get(KEY);
+            }
+
+            @Override
+            public void setValue(String value) {
+                MDC.put(KEY, value);
+            }
+
+            @Override
+            public void setValue() {
+                MDC.remove(KEY);
+            }
+        });
+    }
+
+    private RequestContext() {
+    }
+
+    /** A Reactor context holding the request id (registering the MDC accessor on first use). */
+    public static Context of(String requestId) {
+        return requestId == null ? Context.empty() : Context.of(KEY, requestId);
+    }
+
+    /**
+     * Default settings that turn on JSON logs ({@code logging.structured.format.console=logstash}:
+     * one JSON object per line, MDC fields such as {@code request_id} at the top level) when
+     * {@code logFormat} (the {@code LOG_FORMAT} environment variable) is {@code json}; readable text
+     * otherwise.
+     */
+    public static Map<String, Object> loggingDefaults(String logFormat) {
+        Map<String, Object> defaults = new HashMap<>();
+        defaults.put("spring.reactor.context-propagation", "auto");
+        if ("json".equalsIgnoreCase(logFormat == null ? "" : logFormat.trim())) {
+            defaults.put("logging.structured.format.console", "logstash");
+        }
+        return defaults;
+    }
+}
