@@ -41,11 +41,13 @@ public final class EventIngestion {
     }
 
     private final EventRepository events;
+    private final GroupCommit groupCommit;
     private final EventQueue queue;
     private final Duration storeTimeout;
 
-    public EventIngestion(EventRepository events, EventQueue queue, IngestProperties properties) {
+    EventIngestion(EventRepository events, GroupCommit groupCommit, EventQueue queue, IngestProperties properties) {
         this.events = events;
+        this.groupCommit = groupCommit;
         this.queue = queue;
         this.storeTimeout = properties.storeTimeout();
     }
@@ -71,7 +73,7 @@ public final class EventIngestion {
                 toStore.add(submitted.get(i));
             }
         }
-        return bounded(events.insertAll(organizationId, toStore)).flatMap(inserted -> {
+        return bounded(groupCommit.insert(toStore)).flatMap(inserted -> {
             List<String> taken = toStore.stream()
                     .filter(event -> event.idempotencyKey() != null && !inserted.containsKey(event.id()))
                     .map(NewEvent::idempotencyKey)

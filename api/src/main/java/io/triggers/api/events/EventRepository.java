@@ -26,14 +26,15 @@ public final class EventRepository {
      */
     private static final String INSERT_ALL = """
             WITH input AS (
-                SELECT * FROM unnest(:ids::uuid[], :eventTypes::text[], :sources::text[], :payloads::text[],
-                                     :metadata::text[], :keys::text[], :fingerprints::text[], :requestIds::text[],
-                                     :createdAts::text[])
-                    AS t(id, event_type, source, payload, metadata, idempotency_key, fingerprint, request_id, created_at)
+                SELECT * FROM unnest(:ids::uuid[], :organizationIds::uuid[], :eventTypes::text[], :sources::text[],
+                                     :payloads::text[], :metadata::text[], :keys::text[], :fingerprints::text[],
+                                     :requestIds::text[], :createdAts::text[])
+                    AS t(id, organization_id, event_type, source, payload, metadata, idempotency_key, fingerprint,
+                         request_id, created_at)
             ),
             claimed AS (
                 INSERT INTO idempotency_keys (organization_id, idempotency_key, event_id, request_fingerprint, created_at)
-                SELECT :organizationId, idempotency_key, id, decode(fingerprint, 'hex'), created_at::timestamptz
+                SELECT organization_id, idempotency_key, id, decode(fingerprint, 'hex'), created_at::timestamptz
                 FROM input WHERE idempotency_key IS NOT NULL
                 ON CONFLICT (organization_id, idempotency_key) DO UPDATE
                     SET event_id = EXCLUDED.event_id,
@@ -45,7 +46,7 @@ public final class EventRepository {
             event AS (
                 INSERT INTO events (id, organization_id, event_type, source, payload, metadata, status, request_id,
                                     created_at, updated_at)
-                SELECT id, :organizationId, event_type, source, payload::jsonb, metadata::jsonb, 'pending', request_id,
+                SELECT id, organization_id, event_type, source, payload::jsonb, metadata::jsonb, 'pending', request_id,
                        created_at::timestamptz, created_at::timestamptz
                 FROM input
                 WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
@@ -132,15 +133,16 @@ public final class EventRepository {
     }
 
     /**
-     * Stores the events of one organization with their deliveries, in one statement. Emits, for
+     * Stores the events (of any organizations) with their deliveries, in one statement. Emits, for
      * each event actually inserted, its id and how many deliveries it got; an event whose
-     * idempotency key was already taken is absent from the map.
+     * idempotency key was already taken is absent from the map. No two events may carry one
+     * organization's idempotency key (see {@link GroupCommit}).
      */
-    public Mono<Map<UUID, Long>> insertAll(UUID organizationId, List<NewEvent> events) {
+    public Mono<Map<UUID, Long>> insertAll(List<NewEvent> events) {
         HexFormat hex = HexFormat.of();
         return db.sql(INSERT_ALL)
-                .bind("organizationId", organizationId)
                 .bind("ids", events.stream().map(NewEvent::id).toArray(UUID[]::new))
+                .bind("organizationIds", events.stream().map(NewEvent::organizationId).toArray(UUID[]::new))
                 .bind("eventTypes", events.stream().map(NewEvent::eventType).toArray(String[]::new))
                 .bind("sources", events.stream().map(NewEvent::source).toArray(String[]::new))
                 .bind("payloads", events.stream().map(NewEvent::payloadJson).toArray(String[]::new))

@@ -10,13 +10,19 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param maxPayloadBytes largest accepted body of {@code POST /v1/events} ({@code TRIGGERS_INGEST_MAX_PAYLOAD_BYTES}, 256 KiB)
  * @param storeTimeout    longest an ingest request (or an API-key lookup) waits for PostgreSQL before it is
  *                        answered {@code 503} with {@code Retry-After} ({@code TRIGGERS_INGEST_STORE_TIMEOUT}, 2 s)
+ * @param groupCommitMaxRows       most events one shared INSERT carries ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_ROWS}, 1000)
+ * @param groupCommitMaxConcurrent most shared INSERTs running at once ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_CONCURRENT}, 8)
  */
 @ConfigurationProperties("triggers.ingest")
-public record IngestProperties(@DefaultValue("262144") long maxPayloadBytes, @DefaultValue("2s") Duration storeTimeout) {
+public record IngestProperties(@DefaultValue("262144") long maxPayloadBytes, @DefaultValue("2s") Duration storeTimeout,
+                               @DefaultValue("1000") int groupCommitMaxRows, @DefaultValue("8") int groupCommitMaxConcurrent) {
 
     public IngestProperties {
         if (maxPayloadBytes < 1024) {
             throw new IllegalArgumentException("triggers.ingest.max-payload-bytes must be at least 1024");
+        }
+        if (groupCommitMaxRows < 1 || groupCommitMaxConcurrent < 1) {
+            throw new IllegalArgumentException("triggers.ingest.group-commit-max-rows and -max-concurrent must be at least 1");
         }
         if (storeTimeout.isNegative() || storeTimeout.isZero()) {
             throw new IllegalArgumentException("triggers.ingest.store-timeout must be positive");

@@ -60,11 +60,13 @@ final class Reconciler implements SmartLifecycle {
     /** One run (if this replica gets the lock); emits how many events it re-enqueued. */
     Mono<Long> reconcileOnce() {
         Duration lock = Duration.ofMillis(Math.max(100, properties.every().toMillis() * 9 / 10));
+        // The stream is read before PostgreSQL: an entry acknowledged (and deleted) in between is
+        // then no longer owed, whereas reading PostgreSQL first would see it owed and, a moment
+        // later, missing from the stream, and queue it again for nothing.
         return stream.tryLock("reconciler", lock)
                 .filter(Boolean::booleanValue)
-                .flatMap(locked -> owed())
-                .filter(owed -> !owed.isEmpty())
-                .flatMap(owed -> stream.eventIdsOnStream().flatMap(queued -> Flux.fromIterable(owed)
+                .flatMap(locked -> stream.eventIdsOnStream())
+                .flatMap(queued -> owed().flatMap(owed -> Flux.fromIterable(owed)
                         .filter(entry -> !queued.contains(entry.eventId().toString()))
                         .concatMap(stream::enqueue)
                         .count()))
