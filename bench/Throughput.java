@@ -170,6 +170,9 @@ public class Throughput {
 
     private Map<String, Object> single(String api, String key) throws Exception {
         String body = "{\"event_type\":\"bench.single\",\"source\":\"bench\",\"payload\":{\"order_id\":42,\"note\":\"benchmark\"}}";
+        if (hasWrk()) {
+            return singleWithWrk(api, key, body);
+        }
         long[] warmUp = load(api + "/v1/events", key, body, concurrency, Duration.ofSeconds(5), null);
         long[] latencies = load(api + "/v1/events", key, body, concurrency, Duration.ofSeconds(seconds), null);
         Map<String, Object> figure = latencyFigure(latencies, seconds);
@@ -191,6 +194,58 @@ public class Throughput {
         figure.put("request_p50_ms", percentile(latencies, 50));
         figure.put("request_p99_ms", percentile(latencies, 99));
         return figure;
+    }
+
+    private static boolean hasWrk() {
+        try {
+            return new ProcessBuilder("wrk", "--version").redirectErrorStream(true).start().waitFor() >= 0;
+        } catch (IOException notInstalled) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** The same phase with wrk (C, two threads), which costs the machine less than a JVM client. */
+    private Map<String, Object> singleWithWrk(String api, String key, String body) throws Exception {
+        Path script = state.resolve("post.lua");
+        Files.writeString(script, "wrk.method = \"POST\"\nwrk.body = '" + body + "'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                + "wrk.headers[\"Authorization\"] = \"Bearer " + key + "\"\n");
+        List<String> command = List.of("wrk", "-t2", "-c" + concurrency, "--latency", "-s", script.toString(), api + "/v1/events");
+        List<String> warmUp = new ArrayList<>(command);
+        warmUp.add(1, "-d5s");
+        exec(warmUp);
+        List<String> measured = new ArrayList<>(command);
+        measured.add(1, "-d" + seconds + "s");
+        String out = exec(measured);
+        Map<String, Object> figure = new LinkedHashMap<>();
+        figure.put("client", "wrk");
+        figure.put("events_per_second", round(Double.parseDouble(match(out, "Requests/sec:\\s+([0-9.]+)"))));
+        figure.put("p50_ms", wrkMillis(match(out, "50%\\s+([0-9.]+[a-z]+)")));
+        figure.put("p99_ms", wrkMillis(match(out, "99%\\s+([0-9.]+[a-z]+)")));
+        figure.put("non_2xx", out.contains("Non-2xx") ? match(out, "Non-2xx or 3xx responses: ([0-9]+)") : "0");
+        figure.put("concurrency", concurrency);
+        return figure;
+    }
+
+    private static String match(String text, String regex) {
+        Matcher matcher = Pattern.compile(regex).matcher(text);
+        if (!matcher.find()) {
+            throw new IllegalStateException("no " + regex + " in: " + text);
+        }
+        return matcher.group(1);
+    }
+
+    private static double wrkMillis(String value) {
+        double number = Double.parseDouble(value.replaceAll("[a-z]+$", ""));
+        String unit = value.replaceAll("^[0-9.]+", "");
+        return round(switch (unit) {
+            case "us" -> number / 1000;
+            case "s" -> number * 1000;
+            case "m" -> number * 60_000;
+            default -> number;
+        });
     }
 
     private static String batchBody(int size, String type) {
@@ -278,7 +333,7 @@ public class Throughput {
     private String startReceiver() throws IOException {
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
         server.setExecutor(Executors.newFixedThreadPool(16));
-        Pattern sentAt = Pattern.compile("\"sent_at\":([0-9]+)");
+        Pattern sentAt = Pattern.compile("\"sent_at\":\\s*([0-9]+)");
         server.createContext("/", exchange -> {
             try (exchange) {
                 byte[] body = exchange.getRequestBody().readAllBytes();

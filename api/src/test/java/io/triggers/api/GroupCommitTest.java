@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import io.triggers.testing.Prometheus;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class GroupCommitTest {
         String first = api.createOrganization("{\"name\":\"gc-1\",\"rate_limit_per_minute\":0}").get("api_key").get("key").stringValue();
         String second = api.createOrganization("{\"name\":\"gc-2\",\"rate_limit_per_minute\":0}").get("api_key").get("key").stringValue();
         String body = "{\"event_type\":\"order.created\",\"payload\":{\"n\":1}}";
-        double statementsBefore = MetricsAndLogsTest.sample(metrics(), "triggers_ingest_statement_events_count");
+        double statementsBefore = Prometheus.sample(metrics(), "triggers_ingest_statement_events_count");
 
         List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
@@ -54,7 +55,7 @@ class GroupCommitTest {
         assertThat(statuses.stream().filter(status -> status == 201).count()).isEqualTo(191);
         assertThat(statuses).allMatch(status -> status == 201 || status == 200 || status == 409);
         assertThat(api.queryText("SELECT count(*) FROM events")).isEqualTo("191");
-        double statements = MetricsAndLogsTest.sample(metrics(), "triggers_ingest_statement_events_count") - statementsBefore;
+        double statements = Prometheus.sample(metrics(), "triggers_ingest_statement_events_count") - statementsBefore;
         assertThat(statements).isLessThan(200).isGreaterThanOrEqualTo(1);
         System.out.printf("200 concurrent requests went to PostgreSQL in %.0f statements%n", statements);
     }

@@ -6,6 +6,7 @@ import io.triggers.api.RunningApi.Answer;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import io.triggers.testing.Prometheus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -41,12 +42,12 @@ class MetricsAndLogsTest {
             assertThat(List.of(created.status(), replayed.status(), invalid.status(), limited.status())).containsExactly(201, 200, 400, 429);
 
             String metrics = api.send("GET", "/actuator/prometheus", null, null, Map.of()).text();
-            assertThat(sample(metrics, "triggers_events_ingested_total{outcome=\"created\",reason=\"none\"}")).isEqualTo(1);
-            assertThat(sample(metrics, "triggers_events_ingested_total{outcome=\"replayed\",reason=\"none\"}")).isEqualTo(1);
-            assertThat(sample(metrics, "triggers_events_ingested_total{outcome=\"rejected\",reason=\"VALIDATION_ERROR\"}")).isEqualTo(1);
-            assertThat(sample(metrics, "triggers_events_ingested_total{outcome=\"rejected\",reason=\"RATE_LIMITED\"}")).isEqualTo(1);
-            assertThat(sample(metrics, "triggers_ratelimit_limited_total")).isEqualTo(1);
-            assertThat(sample(metrics, "triggers_ingest_duration_seconds_count{kind=\"single\"}")).isEqualTo(4);
+            assertThat(Prometheus.sample(metrics, "triggers_events_ingested_total{outcome=\"created\",reason=\"none\"}")).isEqualTo(1);
+            assertThat(Prometheus.sample(metrics, "triggers_events_ingested_total{outcome=\"replayed\",reason=\"none\"}")).isEqualTo(1);
+            assertThat(Prometheus.sample(metrics, "triggers_events_ingested_total{outcome=\"rejected\",reason=\"VALIDATION_ERROR\"}")).isEqualTo(1);
+            assertThat(Prometheus.sample(metrics, "triggers_events_ingested_total{outcome=\"rejected\",reason=\"RATE_LIMITED\"}")).isEqualTo(1);
+            assertThat(Prometheus.sample(metrics, "triggers_ratelimit_limited_total")).isEqualTo(1);
+            assertThat(Prometheus.sample(metrics, "triggers_ingest_duration_seconds_count{kind=\"single\"}")).isEqualTo(4);
             assertThat(metrics).contains("triggers_ingest_duration_seconds_bucket{kind=\"single\",le=");
 
             // Every console line is one JSON object; the ingest's own line carries its request id.
@@ -59,12 +60,5 @@ class MetricsAndLogsTest {
             String everything = output.getAll();
             assertThat(everything).doesNotContain(key, secret, marker, api.adminToken);
         }
-    }
-
-    /** The value of one Prometheus sample line (name with labels), or -1 when absent. */
-    static double sample(String metrics, String nameAndLabels) {
-        return metrics.lines().filter(line -> line.startsWith(nameAndLabels + " "))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .findFirst().orElse(-1);
     }
 }

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import io.triggers.testing.Prometheus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -57,17 +58,17 @@ class ObservabilityTest {
 
             await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
                 String metrics = service.workerCall("GET", "/actuator/prometheus").text();
-                assertThat(sample(metrics, "triggers_deliveries_total{outcome=\"delivered\"}")).isEqualTo(1);
-                assertThat(sample(metrics, "triggers_deliveries_total{outcome=\"failed\"}")).isEqualTo(1);
-                assertThat(sample(metrics, "triggers_deliveries_total{outcome=\"dead\"}")).isEqualTo(0);
-                assertThat(sample(metrics, "triggers_delivery_duration_seconds_count{result=\"success\"}")).isEqualTo(1);
-                assertThat(sample(metrics, "triggers_delivery_duration_seconds_count{result=\"failure\"}")).isEqualTo(1);
-                assertThat(sample(metrics, "triggers_delivery_latency_seconds_count")).isEqualTo(1);
-                assertThat(sample(metrics, "triggers_delivery_attempts_sum")).isEqualTo(2);
-                assertThat(sample(metrics, "triggers_circuit_breakers{state=\"closed\"}")).isEqualTo(1);
+                assertThat(Prometheus.sample(metrics, "triggers_deliveries_total{outcome=\"delivered\"}")).isEqualTo(1);
+                assertThat(Prometheus.sample(metrics, "triggers_deliveries_total{outcome=\"failed\"}")).isEqualTo(1);
+                assertThat(Prometheus.sample(metrics, "triggers_deliveries_total{outcome=\"dead\"}")).isEqualTo(0);
+                assertThat(Prometheus.sample(metrics, "triggers_delivery_duration_seconds_count{result=\"success\"}")).isEqualTo(1);
+                assertThat(Prometheus.sample(metrics, "triggers_delivery_duration_seconds_count{result=\"failure\"}")).isEqualTo(1);
+                assertThat(Prometheus.sample(metrics, "triggers_delivery_latency_seconds_count")).isEqualTo(1);
+                assertThat(Prometheus.sample(metrics, "triggers_delivery_attempts_sum")).isEqualTo(2);
+                assertThat(Prometheus.sample(metrics, "triggers_circuit_breakers{state=\"closed\"}")).isEqualTo(1);
                 // Sampled every 5 s: the delivered entry was acknowledged and deleted.
-                assertThat(sample(metrics, "triggers_stream_length")).isEqualTo(0);
-                assertThat(sample(metrics, "triggers_stream_pending")).isEqualTo(0);
+                assertThat(Prometheus.sample(metrics, "triggers_stream_length")).isEqualTo(0);
+                assertThat(Prometheus.sample(metrics, "triggers_stream_pending")).isEqualTo(0);
                 assertThat(metrics).contains("triggers_stream_lag ", "triggers_dead_letters ", "triggers_reconciler_reenqueued_total ");
             });
 
@@ -101,11 +102,5 @@ class ObservabilityTest {
             await().atMost(Duration.ofSeconds(20)).until(() -> service.workerCall("GET", "/actuator/health/readiness").status() == 200
                     && service.call("GET", "/actuator/health/readiness", null, null).status() == 200);
         }
-    }
-
-    static double sample(String metrics, String nameAndLabels) {
-        return metrics.lines().filter(line -> line.startsWith(nameAndLabels + " "))
-                .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
-                .findFirst().orElse(-1);
     }
 }
