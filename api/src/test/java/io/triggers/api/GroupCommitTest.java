@@ -1,13 +1,16 @@
 package io.triggers.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import io.triggers.testing.Prometheus;
+import io.triggers.testing.TcpProxy;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -54,10 +57,42 @@ class GroupCommitTest {
         // 190 unkeyed events and one keyed: the other keyed requests are replays (200) or in flight (409).
         assertThat(statuses.stream().filter(status -> status == 201).count()).isEqualTo(191);
         assertThat(statuses).allMatch(status -> status == 201 || status == 200 || status == 409);
-        assertThat(api.queryText("SELECT count(*) FROM events")).isEqualTo("191");
+        String organization = api.send("GET", "/v1/me", first, null, Map.of()).json().get("organization_id").stringValue();
+        String other = api.send("GET", "/v1/me", second, null, Map.of()).json().get("organization_id").stringValue();
+        assertThat(api.queryText("SELECT count(*) FROM events WHERE organization_id IN (?::uuid, ?::uuid)", organization, other))
+                .isEqualTo("191");
         double statements = Prometheus.sample(metrics(), "triggers_ingest_statement_events_count") - statementsBefore;
         assertThat(statements).isLessThan(200).isGreaterThanOrEqualTo(1);
         System.out.printf("200 concurrent requests went to PostgreSQL in %.0f statements%n", statements);
+    }
+
+    @Test
+    void requestsAnswered503WhileQueuedAreNotStoredAfterwards() throws Exception {
+        String key = api.createOrganization("{\"name\":\"gc-abandoned\",\"rate_limit_per_minute\":0}").get("api_key").get("key").stringValue();
+        String organization = api.send("GET", "/v1/me", key, null, Map.of()).json().get("organization_id").stringValue();
+        // A second replica whose PostgreSQL connections go through a proxy that will stop answering.
+        try (TcpProxy postgres = new TcpProxy(api.database.host(), api.database.port());
+             RunningApi replica = RunningApi.alongside(api, Map.of(
+                     "spring.r2dbc.url", "r2dbc:postgresql://" + postgres.host() + ":" + postgres.port() + "/" + api.database.name(),
+                     "triggers.ingest.group-commit-max-concurrent", "1",
+                     "triggers.ingest.store-timeout", "500ms"))) {
+            assertThat(replica.send("POST", "/v1/events", key, "{\"event_type\":\"warm\",\"payload\":{}}", Map.of()).status()).isEqualTo(201);
+            postgres.hang();
+            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                calls.add(replica.sendAsync("POST", "/v1/events", key, "{\"event_type\":\"queued\",\"payload\":{}}", Map.of()));
+            }
+            for (CompletableFuture<HttpResponse<String>> call : calls) {
+                assertThat(call.get().statusCode()).isEqualTo(503);
+            }
+            // The hung statement fails when the proxy lets go; the queue behind it was abandoned.
+            postgres.restore();
+            // Connections cut by the restore may fail a request or two before the pool replaces them.
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    replica.send("POST", "/v1/events", key, "{\"event_type\":\"after\",\"payload\":{}}", Map.of()).status() == 201);
+        }
+        assertThat(api.queryText("SELECT count(*) FROM events WHERE organization_id = ?::uuid AND event_type = 'queued'", organization))
+                .isEqualTo("0");
     }
 
     private static String metrics() {

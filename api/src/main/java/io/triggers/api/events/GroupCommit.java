@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
@@ -23,12 +24,15 @@ import reactor.core.publisher.MonoSink;
  * request is flushed at once, alone (no added latency); under heavy load requests pile up while
  * statements run, and the next statement takes them all, so the batch size follows the load.
  * Two uses of one organization's idempotency key never share a statement (PostgreSQL cannot
- * update one row twice in a statement): the later waits for the next one.
+ * update one row twice in a statement): the later waits for the next one. A request that stopped
+ * waiting before its statement was sent (it was answered 503 after {@code store-timeout}) is
+ * dropped from the queue, so it is not stored behind its caller's back.
  */
 @Component
 final class GroupCommit {
 
-    private record Pending(List<NewEvent> events, MonoSink<Map<UUID, Long>> sink) {
+    /** One request's events; {@code abandoned} once its caller stopped waiting (timed out, went away). */
+    private record Pending(List<NewEvent> events, MonoSink<Map<UUID, Long>> sink, AtomicBoolean abandoned) {
     }
 
     private final EventRepository repository;
@@ -53,8 +57,11 @@ final class GroupCommit {
             return Mono.just(Map.of());
         }
         return Mono.create(sink -> {
+            // A request answered 503 before its turn came is not inserted after all.
+            AtomicBoolean abandoned = new AtomicBoolean();
+            sink.onCancel(() -> abandoned.set(true));
             synchronized (queue) {
-                queue.add(new Pending(events, sink));
+                queue.add(new Pending(events, sink, abandoned));
             }
             drain();
         });
@@ -91,6 +98,10 @@ final class GroupCommit {
         synchronized (queue) {
             Pending next;
             while ((next = queue.peek()) != null) {
+                if (next.abandoned().get()) {
+                    queue.poll();
+                    continue;
+                }
                 if (!batch.isEmpty() && rows + next.events().size() > maxRows) {
                     break;
                 }
