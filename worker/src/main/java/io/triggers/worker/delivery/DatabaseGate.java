@@ -1,13 +1,16 @@
 package io.triggers.worker.delivery;
 
 import io.r2dbc.spi.R2dbcException;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import io.r2dbc.spi.R2dbcTransientException;
 import java.time.Duration;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.dao.DataAccessException;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
@@ -36,10 +39,22 @@ public final class DatabaseGate implements SmartLifecycle {
         this.db = db;
     }
 
-    /** Whether the failure says PostgreSQL is unreachable, failing or too slow. */
+    /**
+     * Whether the failure says PostgreSQL is unreachable, shutting down, out of resources or too
+     * slow: something waiting will cure. A data or constraint error is not one (pausing would not
+     * help, and the entry must not keep giving its retry step back).
+     */
     public static boolean isStorageFailure(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof DataAccessException || cause instanceof R2dbcException || cause instanceof TimeoutException) {
+            if (cause instanceof DataAccessResourceFailureException
+                    || cause instanceof TransientDataAccessException
+                    || cause instanceof R2dbcNonTransientResourceException
+                    || cause instanceof R2dbcTransientException
+                    || cause instanceof TimeoutException) {
+                return true;
+            }
+            if (cause instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null
+                    && (r2dbc.getSqlState().startsWith("08") || r2dbc.getSqlState().startsWith("53") || r2dbc.getSqlState().startsWith("57"))) {
                 return true;
             }
         }
