@@ -472,10 +472,18 @@ public class Throughput {
         return Math.round(value * 100) / 100.0;
     }
 
+    /** A free loopback port below the ephemeral range, so nothing else is given it while its process restarts. */
     private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // Try another.
+            }
         }
+        throw new IOException("no free port between 20000 and 32000");
     }
 
     @SuppressWarnings("unchecked")

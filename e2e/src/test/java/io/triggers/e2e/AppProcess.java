@@ -66,7 +66,8 @@ final class AppProcess implements AutoCloseable {
                 throw new IllegalStateException("process exited with " + process.exitValue() + "; see " + log.toAbsolutePath());
             }
             try {
-                if (HTTP.send(probe, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+                HttpResponse<String> answer = HTTP.send(probe, HttpResponse.BodyHandlers.ofString());
+                if (answer.statusCode() == 200 && answer.body().contains("\"UP\"")) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -99,13 +100,22 @@ final class AppProcess implements AutoCloseable {
         }
     }
 
-    /** A free port on loopback, for an app that must come back on the same one. */
+    /**
+     * A free port on loopback for an app that must come back on the same one after a kill: taken
+     * below the kernel's ephemeral range (32768 and up), so no outgoing connection and no
+     * {@code new ServerSocket(0)} elsewhere in the test can be given it meanwhile.
+     */
     static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
+        java.util.Random random = new java.util.Random();
+        for (int attempt = 0; attempt < 1000; attempt++) {
+            int port = 20_000 + random.nextInt(12_000);
+            try (ServerSocket socket = new ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (IOException taken) {
+                // Try another.
+            }
         }
+        throw new IllegalStateException("no free port between 20000 and 32000");
     }
 
     /** SIGTERM, then SIGKILL if it has not stopped within 30 s. */
