@@ -6,9 +6,8 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
-import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
 
 /**
  * Samples the stream every 5 s (gauges must not call Redis themselves):
@@ -18,7 +17,7 @@ import reactor.core.Disposable;
  * {@code triggers_dead_letters} (entries on the dead-letter stream, capped at about 100 000).
  */
 @Component
-final class StreamMetrics implements SmartLifecycle {
+final class StreamMetrics extends PeriodicJob {
 
     private static final Logger log = LoggerFactory.getLogger(StreamMetrics.class);
     private static final Duration EVERY = Duration.ofSeconds(5);
@@ -28,9 +27,9 @@ final class StreamMetrics implements SmartLifecycle {
     private final AtomicLong pending = new AtomicLong();
     private final AtomicLong lag = new AtomicLong();
     private final AtomicLong deadLetters = new AtomicLong();
-    private volatile Disposable sampling;
 
     StreamMetrics(DeliveryStream stream, MeterRegistry meters) {
+        super(log, "sampling stream metrics");
         this.stream = stream;
         gauge(meters, "triggers.stream.length", length, "Entries on the events stream (outstanding deliveries)");
         gauge(meters, "triggers.stream.pending", pending, "Entries read by a worker and not yet acknowledged");
@@ -43,26 +42,17 @@ final class StreamMetrics implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        sampling = Periodically.run(EVERY, () -> stream.stats().doOnNext(stats -> {
+    protected Duration every() {
+        return EVERY;
+    }
+
+    @Override
+    protected Mono<?> tick() {
+        return stream.stats().doOnNext(stats -> {
             length.set(stats.length());
             pending.set(stats.pending());
             lag.set(stats.lag());
             deadLetters.set(stats.deadLetters());
-        }), log, "sampling stream metrics");
-    }
-
-    @Override
-    public void stop() {
-        Disposable running = sampling;
-        sampling = null;
-        if (running != null) {
-            running.dispose();
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return sampling != null;
+        });
     }
 }

@@ -4,17 +4,15 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.triggers.shared.stream.StreamEntry;
 import io.triggers.worker.delivery.DeliveryStream;
-import io.triggers.worker.delivery.Periodically;
+import io.triggers.worker.delivery.PeriodicJob;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -27,7 +25,7 @@ import reactor.core.publisher.Mono;
  * next retry is on the stream, and is not enqueued twice.
  */
 @Component
-final class Reconciler implements SmartLifecycle {
+final class Reconciler extends PeriodicJob {
 
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
@@ -46,9 +44,9 @@ final class Reconciler implements SmartLifecycle {
     private final DeliveryStream stream;
     private final ReconcilerProperties properties;
     private final Counter reenqueued;
-    private volatile Disposable schedule;
 
     Reconciler(DatabaseClient db, DeliveryStream stream, ReconcilerProperties properties, MeterRegistry meters) {
+        super(log, "reconciling");
         this.db = db;
         this.stream = stream;
         this.properties = properties;
@@ -90,22 +88,13 @@ final class Reconciler implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        // The group is recreated first, so a Redis that came back empty is consumed again at once.
-        schedule = Periodically.run(properties.every(), () -> stream.ensureGroup().then(reconcileOnce()), log, "reconciling");
+    protected Duration every() {
+        return properties.every();
     }
 
+    /** The group is recreated first, so a Redis that came back empty is consumed again at once. */
     @Override
-    public void stop() {
-        Disposable running = schedule;
-        schedule = null;
-        if (running != null) {
-            running.dispose();
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return schedule != null;
+    protected Mono<?> tick() {
+        return stream.ensureGroup().then(reconcileOnce());
     }
 }

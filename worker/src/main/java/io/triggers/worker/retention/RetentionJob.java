@@ -1,13 +1,12 @@
 package io.triggers.worker.retention;
 
+import io.triggers.worker.delivery.PeriodicJob;
+import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import io.triggers.worker.delivery.Periodically;
-import org.springframework.context.SmartLifecycle;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
-import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -20,7 +19,7 @@ import reactor.core.publisher.Mono;
  * other's way.
  */
 @Component
-final class RetentionJob implements SmartLifecycle {
+final class RetentionJob extends PeriodicJob {
 
     private static final Logger log = LoggerFactory.getLogger(RetentionJob.class);
 
@@ -37,9 +36,9 @@ final class RetentionJob implements SmartLifecycle {
 
     private final DatabaseClient db;
     private final RetentionProperties properties;
-    private volatile Disposable schedule;
 
     RetentionJob(DatabaseClient db, RetentionProperties properties) {
+        super(log, "retention run");
         this.db = db;
         this.properties = properties;
     }
@@ -66,21 +65,12 @@ final class RetentionJob implements SmartLifecycle {
     }
 
     @Override
-    public void start() {
-        schedule = Periodically.run(properties.cleanup().every(), this::runOnce, log, "retention run");
+    protected Duration every() {
+        return properties.cleanup().every();
     }
 
     @Override
-    public void stop() {
-        Disposable running = schedule;
-        schedule = null;
-        if (running != null) {
-            running.dispose();
-        }
-    }
-
-    @Override
-    public boolean isRunning() {
-        return schedule != null;
+    protected Mono<?> tick() {
+        return runOnce();
     }
 }
