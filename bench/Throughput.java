@@ -47,6 +47,7 @@ public class Throughput {
             args.put(argument.substring(0, eq), argument.substring(eq + 1));
         }
         new Throughput(args).run();
+        System.exit(0); // the receiver's and the client's threads would keep the JVM up
     }
 
     private final Map<String, String> args;
@@ -73,53 +74,82 @@ public class Throughput {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> processes.forEach(Process::destroyForcibly)));
         results.put("machine", machine());
         results.put("started_at", Instant.now().toString());
-        say("ceilings: pgbench and redis-benchmark");
-        Map<String, Double> ceilings = ceilings();
-        results.put("ceilings", ceilings);
+        Map<String, Double> ceilings = Map.of();
+        if (phase("ceilings")) {
+            say("ceilings: pgbench and redis-benchmark");
+            ceilings = ceilings();
+            results.put("ceilings", ceilings);
+        }
 
         String receiver = startReceiver();
         int apiPort = freePort();
         String api = "http://127.0.0.1:" + apiPort;
-        Process apiProcess = start("api", args.get("api-jar"), apiPort, List.of("--triggers.admin-token=" + args.get("admin-token")));
+        Process apiProcess = start("api", args.get("api-jar"), apiPort, join(List.of("--triggers.admin-token=" + args.get("admin-token")), extra("api-args")));
         awaitLive(api, apiProcess);
         String key = setUp(api, receiver);
 
-        say("single-event ingestion, concurrency " + concurrency + ", " + seconds + " s (after 5 s of warm-up)");
-        Map<String, Object> single = single(api, key);
-        results.put("single_ingestion", single);
-        say("batch ingestion, " + seconds + " s");
-        Map<String, Object> batch = batch(api, key);
-        results.put("batch_ingestion", batch);
+        if (phase("single")) {
+            say("single-event ingestion, concurrency " + concurrency + ", " + seconds + " s (after 5 s of warm-up)");
+            results.put("single_ingestion", single(api, key));
+        }
+        if (phase("batch")) {
+            say("batch ingestion, " + seconds + " s");
+            results.put("batch_ingestion", batch(api, key));
+        }
 
         // What the ingestion phases queued is cleared, so the delivery phase drains a known backlog.
         exec(List.of("psql", "-h", args.getOrDefault("pg-host", "localhost"), "-p", args.getOrDefault("pg-port", "5432"),
                 "-U", args.getOrDefault("pg-user", "postgres"), "-w", "-q", "-d", args.get("database"), "-c", "DELETE FROM events"));
         exec(List.of("redis-cli", "-h", args.getOrDefault("redis-host", "127.0.0.1"), "-p", args.getOrDefault("redis-port", "6379"),
                 "DEL", args.get("prefix") + ":events"));
-        int backlog = Integer.parseInt(args.getOrDefault("delivery-events", "20000"));
-        say("delivery of a backlog of " + backlog + " events");
-        String hundred = batchBody(100, "bench.delivery");
-        for (int sent = 0; sent < backlog; sent += 100) {
-            post(api + "/v1/events/batch", key, hundred, 200);
+        int backlog = phase("delivery") ? Integer.parseInt(args.getOrDefault("delivery-events", "20000")) : 0;
+        if (backlog > 0) {
+            say("delivery of a backlog of " + backlog + " events");
+            String hundred = batchBody(100, "bench.delivery");
+            for (int sent = 0; sent < backlog; sent += 100) {
+                post(api + "/v1/events/batch", key, hundred, 200);
+            }
         }
         int workerPort = freePort();
         long drainStarted = System.nanoTime();
-        Process worker = start("worker", args.get("worker-jar"), workerPort, List.of());
+        Process worker = start("worker", args.get("worker-jar"), workerPort, extra("worker-args"));
         awaitLive("http://127.0.0.1:" + workerPort, worker);
-        long firstArrival = waitForArrivals(1, Duration.ofSeconds(60));
-        long lastArrival = waitForArrivals(backlog, Duration.ofMinutes(10));
-        double deliverySeconds = (lastArrival - firstArrival) / 1e9;
-        Map<String, Object> delivery = new LinkedHashMap<>();
-        delivery.put("webhooks", backlog);
-        delivery.put("seconds", round(deliverySeconds));
-        delivery.put("webhooks_per_second", round(backlog / deliverySeconds));
-        delivery.put("worker_start_to_first_webhook_seconds", round((firstArrival - drainStarted) / 1e9));
-        results.put("delivery", delivery);
+        if (backlog > 0) {
+            long firstArrival = waitForArrivals(1, Duration.ofSeconds(60));
+            long lastArrival = waitForArrivals(backlog, Duration.ofMinutes(10));
+            double deliverySeconds = (lastArrival - firstArrival) / 1e9;
+            Map<String, Object> delivery = new LinkedHashMap<>();
+            delivery.put("webhooks", backlog);
+            delivery.put("seconds", round(deliverySeconds));
+            delivery.put("webhooks_per_second", round(backlog / deliverySeconds));
+            delivery.put("worker_start_to_first_webhook_seconds", round((firstArrival - drainStarted) / 1e9));
+            results.put("delivery", delivery);
+        }
 
-        say("ingest-to-receiver latency at " + args.getOrDefault("e2e-rate", "2000") + " events/s, " + seconds + " s");
-        results.put("end_to_end", endToEnd(api, key));
+        if (phase("e2e")) {
+            say("ingest-to-receiver latency at " + args.getOrDefault("e2e-rate", "2000") + " events/s, " + seconds + " s");
+            results.put("end_to_end", endToEnd(api, key));
+        }
         report(ceilings);
         processes.forEach(Process::destroy);
+    }
+
+    /** Extra command-line arguments for an app (space-separated), e.g. worker-args="--triggers.worker.concurrency=256". */
+    private List<String> extra(String name) {
+        String value = args.getOrDefault(name, "").trim();
+        return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
+    }
+
+    private static List<String> join(List<String> first, List<String> second) {
+        List<String> all = new ArrayList<>(first);
+        all.addAll(second);
+        return all;
+    }
+
+    /** Whether the run includes {@code name} ({@code phases=ceilings,single,batch,delivery,e2e}; all by default). */
+    private boolean phase(String name) {
+        String phases = args.getOrDefault("phases", "all");
+        return phases.equals("all") || List.of(phases.split(",")).contains(name);
     }
 
     // ---- ceilings ------------------------------------------------------------------------------
@@ -492,20 +522,31 @@ public class Throughput {
         Map<String, Object> batch = (Map<String, Object>) results.get("batch_ingestion");
         Map<String, Object> delivery = (Map<String, Object>) results.get("delivery");
         Map<String, Object> e2e = (Map<String, Object>) results.get("end_to_end");
-        double pg1 = ceilings.get("pg_insert_1_rows_per_second");
-        double pg100 = ceilings.get("pg_insert_100_rows_per_second");
+        Double pg1 = ceilings.get("pg_insert_1_rows_per_second");
+        Double pg100 = ceilings.get("pg_insert_100_rows_per_second");
         List<String[]> rows = new ArrayList<>();
-        rows.add(row("single ingestion (events/s)", single.get("events_per_second"), "10000", "pgbench 1-row INSERT", pg1));
-        rows.add(row("  p50 / p99 (ms)", single.get("p50_ms") + " / " + single.get("p99_ms"), "p99 <= 20", "", null));
-        rows.add(row("batch ingestion (events/s)", batch.get("events_per_second"), "50000", "pgbench 100-row INSERT (rows/s)", pg100));
-        rows.add(row("delivery (webhooks/s)", delivery.get("webhooks_per_second"), "5000", "pgbench 1-row INSERT", pg1));
-        rows.add(row("ingest->receiver at " + e2e.get("target_rate") + "/s p50 / p99 (ms)", e2e.get("p50_ms") + " / " + e2e.get("p99_ms"),
-                "10 / 50", "", null));
-        rows.add(row("redis XADD (ceiling)", ceilings.get("redis_xadd_per_second"), "", "pipelined x16: " + ceilings.get("redis_xadd_pipelined_per_second"), null));
         Map<String, Object> ratios = new LinkedHashMap<>();
-        ratios.put("single_ingestion_to_pg_insert_1", round(((Number) single.get("events_per_second")).doubleValue() / pg1));
-        ratios.put("batch_ingestion_to_pg_insert_100", round(((Number) batch.get("events_per_second")).doubleValue() / pg100));
-        ratios.put("delivery_to_pg_insert_1", round(((Number) delivery.get("webhooks_per_second")).doubleValue() / pg1));
+        if (single != null) {
+            rows.add(row("single ingestion (events/s)", single.get("events_per_second"), "10000", "pgbench 1-row INSERT", pg1));
+            rows.add(row("  p50 / p99 (ms)", single.get("p50_ms") + " / " + single.get("p99_ms"), "p99 <= 20", "", null));
+            ratio(ratios, "single_ingestion_to_pg_insert_1", single.get("events_per_second"), pg1);
+        }
+        if (batch != null) {
+            rows.add(row("batch ingestion (events/s)", batch.get("events_per_second"), "50000", "pgbench 100-row INSERT (rows/s)", pg100));
+            ratio(ratios, "batch_ingestion_to_pg_insert_100", batch.get("events_per_second"), pg100);
+        }
+        if (delivery != null) {
+            rows.add(row("delivery (webhooks/s)", delivery.get("webhooks_per_second"), "5000", "pgbench 1-row INSERT", pg1));
+            ratio(ratios, "delivery_to_pg_insert_1", delivery.get("webhooks_per_second"), pg1);
+        }
+        if (e2e != null) {
+            rows.add(row("ingest->receiver at " + e2e.get("target_rate") + "/s p50 / p99 (ms)", e2e.get("p50_ms") + " / " + e2e.get("p99_ms"),
+                    "10 / 50", "(reached " + e2e.get("achieved_rate") + "/s)", null));
+        }
+        if (ceilings.containsKey("redis_xadd_per_second")) {
+            rows.add(row("redis XADD (ceiling)", ceilings.get("redis_xadd_per_second"), "",
+                    "pipelined x16: " + ceilings.get("redis_xadd_pipelined_per_second"), null));
+        }
         results.put("ratios", ratios);
         System.out.printf("%n%-44s %16s %12s   %s%n", "figure", "measured", "target", "ceiling (ratio)");
         for (String[] row : rows) {
@@ -516,6 +557,12 @@ public class Throughput {
         Files.createDirectories(out.getParent());
         Files.writeString(out, toJson(results) + "\n");
         System.out.println("\nresults: " + out);
+    }
+
+    private static void ratio(Map<String, Object> ratios, String name, Object measured, Double ceiling) {
+        if (ceiling != null && measured instanceof Number number) {
+            ratios.put(name, round(number.doubleValue() / ceiling));
+        }
     }
 
     private static String[] row(String name, Object measured, String target, String ceilingName, Double ceiling) {

@@ -22,6 +22,8 @@ public class TriggersApi {
         // LOG_FORMAT=json: structured JSON logs; otherwise readable text. Request ids reach the MDC.
         Map<String, Object> defaults = new HashMap<>(RequestContext.loggingDefaults(System.getenv("LOG_FORMAT")));
         defaults.put("spring.config.name", "triggers-api,application");
+        // request_id follows each request across threads into every log line (see RequestContext).
+        defaults.put("spring.reactor.context-propagation", "auto");
         return new SpringApplicationBuilder(TriggersApi.class).properties(defaults);
     }
 

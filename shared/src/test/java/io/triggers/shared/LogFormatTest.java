@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.triggers.shared.logging.RequestContext;
 import org.junit.jupiter.api.Test;
+import org.slf4j.MDC;
 
 /** LOG_FORMAT=json turns on structured JSON console logs; anything else keeps readable text. */
 class LogFormatTest {
@@ -22,9 +23,23 @@ class LogFormatTest {
     }
 
     @Test
-    void requestIdsAlwaysReachTheLogContext() {
-        assertThat(RequestContext.loggingDefaults(null)).containsEntry("spring.reactor.context-propagation", "auto");
+    void requestIdsReachTheLogContext() {
         assertThat(RequestContext.of("abc").<String>get(RequestContext.KEY)).isEqualTo("abc");
         assertThat(RequestContext.of(null).isEmpty()).isTrue();
+    }
+
+    @Test
+    void aLoggingScopePutsTheRequestIdInTheMdcAndRestoresWhatWasThere() {
+        try (RequestContext.Scope outer = RequestContext.logging("outer")) {
+            assertThat(MDC.get(RequestContext.KEY)).isEqualTo("outer");
+            try (RequestContext.Scope inner = RequestContext.logging("inner")) {
+                assertThat(MDC.get(RequestContext.KEY)).isEqualTo("inner");
+            }
+            assertThat(MDC.get(RequestContext.KEY)).isEqualTo("outer");
+            try (RequestContext.Scope none = RequestContext.logging(null)) {
+                assertThat(MDC.get(RequestContext.KEY)).isEqualTo("outer");
+            }
+        }
+        assertThat(MDC.get(RequestContext.KEY)).isNull();
     }
 }

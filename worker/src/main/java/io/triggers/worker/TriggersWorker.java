@@ -23,6 +23,10 @@ public class TriggersWorker {
         // LOG_FORMAT=json: structured JSON logs; otherwise readable text. Request ids reach the MDC.
         Map<String, Object> defaults = new HashMap<>(RequestContext.loggingDefaults(System.getenv("LOG_FORMAT")));
         defaults.put("spring.config.name", "triggers-worker,application");
+        // No automatic context propagation: it restores thread locals on every Reactor signal, which
+        // cost the worker about a fifth of its CPU per delivery; its per-delivery log lines put
+        // request_id in the MDC themselves (RequestContext.logging).
+        defaults.put("spring.reactor.context-propagation", "limited");
         return new SpringApplicationBuilder(TriggersWorker.class).properties(defaults);
     }
 

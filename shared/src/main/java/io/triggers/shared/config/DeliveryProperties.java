@@ -13,7 +13,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retrySchedule          the wait before each retry ({@code TRIGGERS_DELIVERY_RETRY_SCHEDULE}); ±20 % jitter
  * @param allowPrivateTargets    let endpoints point at loopback and private addresses (development and tests only)
  * @param maxRetryAfter          the longest {@code Retry-After} of a 429 or 503 that is honoured
- * @param maxInFlightPerEndpoint deliveries to one endpoint at once, per worker; more wait for a later retry
+ * @param maxInFlightPerEndpoint deliveries to one endpoint at once, per worker; more wait for a slot
+ * @param endpointSlotWait       how long a delivery waits for a free slot of its endpoint before it is put off
+ *                               to a later round (which uses up no retry step)
  * @param disableAfterFailing    an endpoint failing without a success for this long is disabled
  * @param circuitOpenFor         how long an endpoint's circuit stays open before trial calls
  */
@@ -25,7 +27,8 @@ public record DeliveryProperties(
         @DefaultValue("1h") Duration maxRetryAfter,
         @DefaultValue("16") int maxInFlightPerEndpoint,
         @DefaultValue("5d") Duration disableAfterFailing,
-        @DefaultValue("30s") Duration circuitOpenFor) {
+        @DefaultValue("30s") Duration circuitOpenFor,
+        @DefaultValue("1s") Duration endpointSlotWait) {
 
     public DeliveryProperties {
         if (timeout.isNegative() || timeout.isZero()) {
@@ -37,6 +40,9 @@ public record DeliveryProperties(
         }
         if (maxInFlightPerEndpoint < 1) {
             throw new IllegalArgumentException("triggers.delivery.max-in-flight-per-endpoint must be at least 1");
+        }
+        if (endpointSlotWait.isNegative()) {
+            throw new IllegalArgumentException("triggers.delivery.endpoint-slot-wait must not be negative");
         }
     }
 }

@@ -8,10 +8,11 @@ import org.slf4j.MDC;
 import reactor.util.context.Context;
 
 /**
- * The request id in log lines. A request's (or a delivery's) Reactor context carries
- * {@code request_id}; with {@code spring.reactor.context-propagation=auto}, Reactor copies it into
- * the logging MDC on whatever thread runs the next step, so every log line of that work has a
- * {@code request_id} field (JSON logs) or can print it ({@code %X{request_id}}).
+ * The request id in log lines. In the api, a request's Reactor context carries {@code request_id};
+ * with {@code spring.reactor.context-propagation=auto}, Reactor copies it into the logging MDC on
+ * whatever thread runs the next step, so every log line of that work has a {@code request_id}
+ * field (JSON logs) or can print it ({@code %X{request_id}}). The worker puts it in the MDC itself
+ * around its per-delivery lines ({@link #logging}).
  */
 public final class RequestContext {
 
@@ -44,6 +45,32 @@ public final class RequestContext {
     private RequestContext() {
     }
 
+    /** While open, log lines of this thread carry {@code request_id}. */
+    public interface Scope extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Puts the request id in the MDC until the returned scope is closed: for code that logs about
+     * one request without automatic context propagation (the worker, whose hot path would pay for
+     * propagation on every Reactor signal).
+     */
+    public static Scope logging(String requestId) {
+        if (requestId == null) {
+            return () -> { };
+        }
+        String previous = MDC.get(KEY);
+        MDC.put(KEY, requestId);
+        return () -> {
+            if (previous == null) {
+                MDC.remove(KEY);
+            } else {
+                MDC.put(KEY, previous);
+            }
+        };
+    }
+
     /** A Reactor context holding the request id (registering the MDC accessor on first use). */
     public static Context of(String requestId) {
         return requestId == null ? Context.empty() : Context.of(KEY, requestId);
@@ -57,7 +84,6 @@ public final class RequestContext {
      */
     public static Map<String, Object> loggingDefaults(String logFormat) {
         Map<String, Object> defaults = new HashMap<>();
-        defaults.put("spring.reactor.context-propagation", "auto");
         if ("json".equalsIgnoreCase(logFormat == null ? "" : logFormat.trim())) {
             defaults.put("logging.structured.format.console", "logstash");
         }

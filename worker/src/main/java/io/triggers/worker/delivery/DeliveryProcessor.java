@@ -86,10 +86,8 @@ final class DeliveryProcessor {
         return Mono.defer(() -> inFlight.begin(messageId)
                 ? deliverEntry(entry, messageId, deliveryCount, lastTry)
                         .timeout(worker.entryDeadline())
-                        .onErrorResume(DatabaseGate::isStorageFailure, e -> outcomeNotStored(messageId, deliveryCount, e))
-                : Mono.empty())
-                // The ingest request's id, carried on the entry, is on every log line of this delivery.
-                .contextWrite(RequestContext.of(entry.requestId()));
+                        .onErrorResume(DatabaseGate::isStorageFailure, e -> outcomeNotStored(entry, messageId, deliveryCount, e))
+                : Mono.empty());
     }
 
     /**
@@ -97,18 +95,20 @@ final class DeliveryProcessor {
      * pending, the worker pauses until PostgreSQL answers again, and this round gives back its
      * retry step, so an outage does not use up an event's retries.
      */
-    private Mono<Void> outcomeNotStored(String messageId, long deliveryCount, Throwable failure) {
+    private Mono<Void> outcomeNotStored(StreamEntry entry, String messageId, long deliveryCount, Throwable failure) {
         gate.closeIfStorageFailure(failure);
-        NOT_STORED.warn("entry {} left pending: its outcome could not be stored ({})", messageId, failure.toString());
+        try (RequestContext.Scope request = RequestContext.logging(entry.requestId())) {
+            NOT_STORED.warn("entry {} left pending: its outcome could not be stored ({})", messageId, failure.toString());
+        }
         return stream.rewind(worker.consumerName(), messageId, Math.max(0, deliveryCount - 1))
                 .onErrorResume(e -> Mono.just(0L))
                 .then();
     }
 
     private Mono<Void> deliverEntry(StreamEntry entry, String messageId, long deliveryCount, boolean lastTry) {
-        return repository.owed(entry.eventId(), Timestamps.now())
+        return repository.owed(entry.eventId())
                 .flatMap(targets -> deliverAll(entry, targets, lastTry))
-                .flatMap(results -> repository.refreshEventStatus(entry.eventId(), Timestamps.now()).thenReturn(results))
+                .flatMap(results -> repository.refreshEventStatus(entry.eventId()).thenReturn(results))
                 .flatMap(results -> {
                     if (results.getOrDefault(Result.RETRY, 0) > 0) {
                         return stream.touch(worker.consumerName(), List.of(messageId)).then();
@@ -144,33 +144,38 @@ final class DeliveryProcessor {
         if (target.notBefore() != null && target.notBefore().isAfter(now)) {
             return Mono.just(Result.SKIPPED);
         }
-        if (!guards.tryEnter(target.endpointId())) {
-            return Mono.just(Result.SKIPPED);
-        }
-        return sender.send(target, body)
-                .flatMap(outcome -> outcome.endpointUnhealthy() ? Mono.error(new FailedAttempt(outcome)) : Mono.just(outcome))
-                .transformDeferred(CircuitBreakerOperator.of(guards.breaker(target.endpointId())))
-                .onErrorResume(FailedAttempt.class, failed -> Mono.just(failed.outcome))
-                .doFinally(signal -> guards.leave(target.endpointId()))
+        // No slot of the endpoint's free within endpoint-slot-wait: put off (skipped) for now.
+        return guards.withSlot(target.endpointId(), () -> sender.send(target, body)
+                        .flatMap(outcome -> outcome.endpointUnhealthy() ? Mono.error(new FailedAttempt(outcome)) : Mono.just(outcome))
+                        .transformDeferred(CircuitBreakerOperator.of(guards.breaker(target.endpointId())))
+                        .onErrorResume(FailedAttempt.class, failed -> Mono.just(failed.outcome)))
                 .flatMap(outcome -> record(entry, target, outcome, lastTry))
-                .onErrorResume(CallNotPermittedException.class, open -> Mono.just(Result.SKIPPED));
+                .onErrorResume(CallNotPermittedException.class, open -> Mono.just(Result.SKIPPED))
+                .defaultIfEmpty(Result.SKIPPED);
     }
 
     private Mono<Result> record(StreamEntry entry, DeliveryTarget target, AttemptOutcome outcome, boolean lastTry) {
         Instant now = Timestamps.now();
         if (outcome.delivered()) {
             Mono<Void> recovered = target.failingSince() == null ? Mono.empty() : repository.endpointRecovered(target.endpointId());
-            log.debug("delivered event {} to endpoint {} in {} ms (request {})", entry.eventId(), target.endpointId(),
-                    outcome.durationMs(), entry.requestId());
+            if (log.isDebugEnabled()) {
+                // The ingest request's id, carried on the entry, is on this delivery's log lines.
+                try (RequestContext.Scope request = RequestContext.logging(entry.requestId())) {
+                    log.debug("delivered event {} to endpoint {} in {} ms (request {})", entry.eventId(), target.endpointId(),
+                            outcome.durationMs(), entry.requestId());
+                }
+            }
             return repository.recordAttempt(target, outcome, "delivered", null, now).then(recovered)
                     .doOnSuccess(done -> metrics.attempted(outcome, "delivered", target.attempts() + 1, target.event().createdAt()))
                     .thenReturn(Result.DELIVERED);
         }
         boolean dead = lastTry || outcome.gone();
         Instant notBefore = outcome.retryAfter() == null ? null : now.plus(outcome.retryAfter());
-        log.info("delivery of event {} to endpoint {} failed (attempt {}, status {}, {}){} (request {})", entry.eventId(),
-                target.endpointId(), target.attempts() + 1, outcome.statusCode(), outcome.error(),
-                dead ? ", no retries left" : "", entry.requestId());
+        try (RequestContext.Scope request = RequestContext.logging(entry.requestId())) {
+            log.info("delivery of event {} to endpoint {} failed (attempt {}, status {}, {}){} (request {})", entry.eventId(),
+                    target.endpointId(), target.attempts() + 1, outcome.statusCode(), outcome.error(),
+                    dead ? ", no retries left" : "", entry.requestId());
+        }
         Mono<Void> endpoint = outcome.gone()
                 ? repository.endpointGone(target.endpointId(), now)
                 : repository.endpointFailed(target.endpointId(), now, disableAfterFailing);

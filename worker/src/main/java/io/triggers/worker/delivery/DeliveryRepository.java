@@ -2,18 +2,26 @@ package io.triggers.worker.delivery;
 
 import io.r2dbc.postgresql.codec.Json;
 import io.triggers.shared.ids.UuidV7;
+import io.triggers.shared.time.Timestamps;
 import io.triggers.worker.delivery.DeliveryTarget.EventData;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
-/** What the worker reads and writes in PostgreSQL. */
+/**
+ * What the worker reads and writes in PostgreSQL. The three statements every delivery makes
+ * (what is owed, the attempt, the event's status) are shared by concurrent deliveries
+ * ({@link Coalescer}): one statement and one commit for many.
+ */
 @Component
 final class DeliveryRepository {
 
@@ -26,30 +34,38 @@ final class DeliveryRepository {
             FROM events e
             JOIN deliveries d ON d.event_id = e.id
             JOIN endpoints ep ON ep.id = d.endpoint_id
-            WHERE e.id = :eventId
+            WHERE e.id = ANY (:eventIds::uuid[])
               AND e.status <> 'acknowledged'
               AND d.status IN ('pending', 'failed')
             """;
 
-    // The attempt row and the delivery's new state, in one statement.
-    private static final String RECORD_ATTEMPT = """
-            WITH delivery AS (
-                UPDATE deliveries
-                SET status = :status,
-                    attempts = attempts + 1,
-                    last_attempt_at = :attemptedAt,
-                    last_status_code = :statusCode,
-                    last_error = :lastError,
-                    next_attempt_at = :notBefore,
-                    delivered_at = CASE WHEN :status = 'delivered' THEN :attemptedAt ELSE delivered_at END,
-                    updated_at = :attemptedAt
-                WHERE event_id = :eventId AND endpoint_id = :endpointId
-                RETURNING event_id, endpoint_id, organization_id, attempts
+    // The attempt rows and the deliveries' new states, for many attempts in one statement.
+    private static final String RECORD_ATTEMPTS = """
+            WITH input AS (
+                SELECT * FROM unnest(:eventIds::uuid[], :endpointIds::uuid[], :statuses::text[], :statusCodes::int[],
+                                     :errors::text[], :lastErrors::text[], :notBefores::timestamptz[], :attemptIds::uuid[],
+                                     :durations::int[], :excerpts::text[], :attemptedAts::timestamptz[])
+                    AS i(event_id, endpoint_id, status, status_code, error, last_error, not_before, attempt_id,
+                         duration_ms, excerpt, attempted_at)
+            ), delivery AS (
+                UPDATE deliveries d
+                SET status = i.status,
+                    attempts = d.attempts + 1,
+                    last_attempt_at = i.attempted_at,
+                    last_status_code = i.status_code,
+                    last_error = i.last_error,
+                    next_attempt_at = i.not_before,
+                    delivered_at = CASE WHEN i.status = 'delivered' THEN i.attempted_at ELSE d.delivered_at END,
+                    updated_at = i.attempted_at
+                FROM input i
+                WHERE d.event_id = i.event_id AND d.endpoint_id = i.endpoint_id
+                RETURNING d.event_id, d.endpoint_id, d.organization_id, d.attempts, i.attempt_id, i.status_code,
+                          i.duration_ms, i.error, i.excerpt, i.attempted_at
             )
             INSERT INTO delivery_attempts (id, event_id, endpoint_id, organization_id, attempt, status_code,
                                            duration_ms, error, response_excerpt, attempted_at)
-            SELECT :attemptId, event_id, endpoint_id, organization_id, attempts, :statusCode,
-                   :durationMs, :error, :excerpt, :attemptedAt
+            SELECT attempt_id, event_id, endpoint_id, organization_id, attempts, status_code,
+                   duration_ms, error, excerpt, attempted_at
             FROM delivery
             """;
 
@@ -60,20 +76,20 @@ final class DeliveryRepository {
             WHERE event_id = :eventId AND endpoint_id = :endpointId AND status IN ('pending', 'failed')
             """;
 
-    // The event's status follows from its deliveries; an acknowledged event keeps its status.
-    private static final String REFRESH_EVENT_STATUS = """
+    // Each event's status follows from its deliveries; an acknowledged event keeps its status.
+    private static final String REFRESH_EVENT_STATUSES = """
             UPDATE events e
             SET status = summary.status,
                 delivered_at = CASE WHEN summary.status = 'delivered' THEN coalesce(e.delivered_at, :now) ELSE e.delivered_at END,
                 updated_at = :now
-            FROM (SELECT CASE WHEN bool_and(d.status = 'delivered') THEN 'delivered'
+            FROM (SELECT d.event_id,
+                         CASE WHEN bool_and(d.status = 'delivered') THEN 'delivered'
                               WHEN bool_or(d.status = 'dead') THEN 'dead'
                               WHEN bool_or(d.status = 'failed') THEN 'failed'
-                              ELSE 'pending' END AS status,
-                         count(*) AS deliveries
-                  FROM deliveries d WHERE d.event_id = :eventId) summary
-            WHERE e.id = :eventId
-              AND summary.deliveries > 0
+                              ELSE 'pending' END AS status
+                  FROM deliveries d WHERE d.event_id = ANY (:eventIds::uuid[])
+                  GROUP BY d.event_id) summary
+            WHERE e.id = summary.event_id
               AND e.status <> 'acknowledged'
               AND e.status <> summary.status
             """;
@@ -101,15 +117,38 @@ final class DeliveryRepository {
             WHERE id = :id AND enabled
             """;
 
+    /** One attempt to store; equal only to itself (each has its own id). */
+    private record Attempt(UUID attemptId, DeliveryTarget target, AttemptOutcome outcome, String status, Instant notBefore,
+                           Instant attemptedAt) {
+    }
+
+    private static final int MAX_BATCH = 256;
+    private static final int MAX_CONCURRENT_BATCHES = 4;
+
     private final DatabaseClient db;
+    private final Coalescer<UUID, List<DeliveryTarget>> owed;
+    private final Coalescer<Attempt, Boolean> attempts;
+    private final Coalescer<UUID, Boolean> eventStatuses;
 
     DeliveryRepository(DatabaseClient db) {
         this.db = db;
+        // Concurrent deliveries share statements (and commits): reading what is owed, storing
+        // attempts, refreshing event statuses. A batch fails as a whole only when the database is down.
+        this.owed = new Coalescer<>(this::owedBatch, null, DatabaseGate::isStorageFailure, MAX_BATCH, MAX_CONCURRENT_BATCHES);
+        this.attempts = new Coalescer<>(this::recordBatch, attempt -> List.of(attempt.target().event().id(), attempt.target().endpointId()),
+                DatabaseGate::isStorageFailure, MAX_BATCH, MAX_CONCURRENT_BATCHES);
+        this.eventStatuses = new Coalescer<>(this::refreshBatch, null, DatabaseGate::isStorageFailure, MAX_BATCH, MAX_CONCURRENT_BATCHES);
     }
 
-    Mono<List<DeliveryTarget>> owed(UUID eventId, Instant now) {
+    /** The deliveries still owed for the event, with what is needed to make them. */
+    Mono<List<DeliveryTarget>> owed(UUID eventId) {
+        return owed.submit(eventId).defaultIfEmpty(List.of());
+    }
+
+    private Mono<Map<UUID, List<DeliveryTarget>>> owedBatch(List<UUID> eventIds) {
+        Instant now = Timestamps.now();
         return db.sql(OWED)
-                .bind("eventId", eventId)
+                .bind("eventIds", eventIds.toArray(UUID[]::new))
                 .map(row -> {
                     EventData event = new EventData(
                             row.get("id", UUID.class),
@@ -132,24 +171,32 @@ final class DeliveryRepository {
                             row.get("failing_since", Instant.class));
                 })
                 .all()
-                .collectList();
+                .collect(HashMap::new, (byEvent, target) -> byEvent.computeIfAbsent(target.event().id(), id -> new ArrayList<>()).add(target));
     }
 
     /** Stores an attempt; {@code status} is the delivery's new status (delivered, failed or dead). */
     Mono<Void> recordAttempt(DeliveryTarget target, AttemptOutcome outcome, String status, Instant notBefore, Instant attemptedAt) {
-        return db.sql(RECORD_ATTEMPT)
-                .bind("status", status)
-                .bind("attemptedAt", attemptedAt)
-                .bind("statusCode", Parameter.fromOrEmpty(outcome.statusCode(), Integer.class))
-                .bind("error", Parameter.fromOrEmpty(outcome.error(), String.class))
-                .bind("lastError", Parameter.fromOrEmpty(lastError(outcome), String.class))
-                .bind("notBefore", Parameter.fromOrEmpty(notBefore, Instant.class))
-                .bind("eventId", target.event().id())
-                .bind("endpointId", target.endpointId())
-                .bind("attemptId", UuidV7.next())
-                .bind("durationMs", (int) Math.min(outcome.durationMs(), Integer.MAX_VALUE))
-                .bind("excerpt", Parameter.fromOrEmpty(outcome.responseExcerpt(), String.class))
-                .then();
+        return attempts.submit(new Attempt(UuidV7.next(), target, outcome, status, notBefore, attemptedAt)).then();
+    }
+
+    private Mono<Map<Attempt, Boolean>> recordBatch(List<Attempt> batch) {
+        // One order for every batch, so two batches lock delivery rows in the same order.
+        List<Attempt> sorted = new ArrayList<>(batch);
+        sorted.sort(Comparator.comparing((Attempt a) -> a.target().event().id()).thenComparing(a -> a.target().endpointId()));
+        return db.sql(RECORD_ATTEMPTS)
+                .bind("eventIds", sorted.stream().map(a -> a.target().event().id()).toArray(UUID[]::new))
+                .bind("endpointIds", sorted.stream().map(a -> a.target().endpointId()).toArray(UUID[]::new))
+                .bind("statuses", sorted.stream().map(Attempt::status).toArray(String[]::new))
+                .bind("statusCodes", sorted.stream().map(a -> a.outcome().statusCode()).toArray(Integer[]::new))
+                .bind("errors", sorted.stream().map(a -> a.outcome().error()).toArray(String[]::new))
+                .bind("lastErrors", sorted.stream().map(a -> lastError(a.outcome())).toArray(String[]::new))
+                .bind("notBefores", sorted.stream().map(a -> a.notBefore() == null ? null : a.notBefore().toString()).toArray(String[]::new))
+                .bind("attemptIds", sorted.stream().map(Attempt::attemptId).toArray(UUID[]::new))
+                .bind("durations", sorted.stream().map(a -> (int) Math.min(a.outcome().durationMs(), Integer.MAX_VALUE)).toArray(Integer[]::new))
+                .bind("excerpts", sorted.stream().map(a -> a.outcome().responseExcerpt()).toArray(String[]::new))
+                .bind("attemptedAts", sorted.stream().map(a -> a.attemptedAt().toString()).toArray(String[]::new))
+                .then()
+                .thenReturn(Map.of());
     }
 
     /** What the delivery shows as its last error: the failure, or the HTTP status a receiver refused with. */
@@ -169,11 +216,17 @@ final class DeliveryRepository {
                 .then();
     }
 
-    Mono<Void> refreshEventStatus(UUID eventId, Instant now) {
-        return db.sql(REFRESH_EVENT_STATUS)
-                .bind("eventId", eventId)
-                .bind("now", now)
-                .then();
+    /** Sets the event's status from its deliveries'. */
+    Mono<Void> refreshEventStatus(UUID eventId) {
+        return eventStatuses.submit(eventId).then();
+    }
+
+    private Mono<Map<UUID, Boolean>> refreshBatch(List<UUID> eventIds) {
+        return db.sql(REFRESH_EVENT_STATUSES)
+                .bind("eventIds", eventIds.stream().distinct().sorted().toArray(UUID[]::new))
+                .bind("now", Timestamps.now())
+                .then()
+                .thenReturn(Map.of());
     }
 
     Mono<Void> endpointRecovered(UUID endpointId) {

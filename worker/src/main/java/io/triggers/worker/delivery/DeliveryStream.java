@@ -23,7 +23,6 @@ import io.triggers.shared.stream.StreamKeys;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -198,18 +197,24 @@ public final class DeliveryStream implements AutoCloseable {
         return commands.reactive().xadd(keys.events(), entry.toFields());
     }
 
-    /** The event ids of every entry on the stream: the outstanding ones, since acknowledged entries are deleted. */
-    public Mono<Set<String>> eventIdsOnStream() {
-        Set<String> eventIds = new HashSet<>();
-        return eventIdsFrom("-", eventIds).thenReturn(eventIds);
+    /**
+     * Which of {@code eventIds} no entry on the stream carries (acknowledged entries are deleted, so
+     * the stream holds the outstanding ones). Reads from the oldest entry on, and stops as soon as
+     * every event has been found. Consumes the set it is given.
+     */
+    public Mono<Set<String>> notOnStream(Set<String> eventIds) {
+        return notOnStreamFrom("-", eventIds).thenReturn(eventIds);
     }
 
-    private Mono<Void> eventIdsFrom(String from, Set<String> eventIds) {
+    private Mono<Void> notOnStreamFrom(String from, Set<String> eventIds) {
+        if (eventIds.isEmpty()) {
+            return Mono.empty();
+        }
         return commands.reactive().xrange(keys.events(), Range.create(from, "+"), Limit.from(PAGE))
                 .collectList()
                 .flatMap(entries -> {
-                    entries.forEach(entry -> eventIds.add(entry.getBody().get("event_id")));
-                    return entries.size() < PAGE ? Mono.empty() : eventIdsFrom("(" + entries.get(entries.size() - 1).getId(), eventIds);
+                    entries.forEach(entry -> eventIds.remove(entry.getBody().get("event_id")));
+                    return entries.size() < PAGE ? Mono.empty() : notOnStreamFrom("(" + entries.get(entries.size() - 1).getId(), eventIds);
                 });
     }
 

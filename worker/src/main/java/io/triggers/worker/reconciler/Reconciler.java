@@ -7,8 +7,10 @@ import io.triggers.worker.delivery.DeliveryStream;
 import io.triggers.worker.delivery.PeriodicJob;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
@@ -36,6 +38,7 @@ final class Reconciler extends PeriodicJob {
             WHERE d.status IN ('pending', 'failed')
               AND d.created_at < :before
               AND e.status <> 'acknowledged'
+              AND (:all OR e.id = ANY (:eventIds::uuid[]))
             ORDER BY d.created_at, e.id
             LIMIT :batch
             """;
@@ -58,16 +61,19 @@ final class Reconciler extends PeriodicJob {
     /** One run (if this replica gets the lock); emits how many events it re-enqueued. */
     Mono<Long> reconcileOnce() {
         Duration lock = Duration.ofMillis(Math.max(100, properties.every().toMillis() * 9 / 10));
-        // The stream is read before PostgreSQL: an entry acknowledged (and deleted) in between is
-        // then no longer owed, whereas reading PostgreSQL first would see it owed and, a moment
-        // later, missing from the stream, and queue it again for nothing.
+        // PostgreSQL first (the oldest owed events), then the stream, read only until each of them
+        // is found: usually at its start, so a long backlog is not read whole every run. An event
+        // not found is checked in PostgreSQL once more, since its entry may have been acknowledged
+        // (and deleted) after the first read: an entry is deleted only once nothing is owed.
         return stream.tryLock("reconciler", lock)
                 .filter(Boolean::booleanValue)
-                .flatMap(locked -> stream.eventIdsOnStream())
-                .flatMap(queued -> owed().flatMap(owed -> Flux.fromIterable(owed)
-                        .filter(entry -> !queued.contains(entry.eventId().toString()))
-                        .concatMap(stream::enqueue)
-                        .count()))
+                .flatMap(locked -> owed(null))
+                .filter(owed -> !owed.isEmpty())
+                .flatMap(owed -> stream.notOnStream(owed.stream().map(entry -> entry.eventId().toString())
+                                .collect(Collectors.toCollection(HashSet::new)))
+                        .filter(missing -> !missing.isEmpty())
+                        .flatMap(missing -> owed(missing.stream().map(UUID::fromString).toArray(UUID[]::new))))
+                .flatMap(missing -> Flux.fromIterable(missing).concatMap(stream::enqueue).count())
                 .doOnNext(count -> {
                     if (count > 0) {
                         reenqueued.increment(count);
@@ -77,10 +83,13 @@ final class Reconciler extends PeriodicJob {
                 .defaultIfEmpty(0L);
     }
 
-    private Mono<List<StreamEntry>> owed() {
+    /** The oldest events owed a delivery (past the grace period); only among {@code eventIds} when given. */
+    private Mono<List<StreamEntry>> owed(UUID[] eventIds) {
         return db.sql(OWED)
                 .bind("before", Instant.now().minus(properties.grace()))
                 .bind("batch", properties.batch())
+                .bind("eventIds", eventIds == null ? new UUID[0] : eventIds)
+                .bind("all", eventIds == null)
                 .map(row -> new StreamEntry(row.get("id", UUID.class), row.get("organization_id", UUID.class),
                         row.get("request_id", String.class)))
                 .all()
