@@ -15,7 +15,9 @@ public final class ApiKeys {
 
     public static final String PREFIX = "tk_live_";
     private static final int PREFIX_SHOWN = PREFIX.length() + 4;
-    private static final SecureRandom RANDOM = new SecureRandom();
+    // DRBG: seeded once, then generated in memory; the platform default (NativePRNG) reads
+    // /dev/urandom on every call, a file read on an event loop (BlockHound flags it).
+    private static final SecureRandom RANDOM = drbg();
 
     private ApiKeys() {
     }
@@ -43,6 +45,14 @@ public final class ApiKeys {
             return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.US_ASCII));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available", e);
+        }
+    }
+
+    private static SecureRandom drbg() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return new SecureRandom();
         }
     }
 }

@@ -11,6 +11,10 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.io.ClassPathResource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.http.HttpHeaders;
@@ -60,7 +64,14 @@ public final class RateLimiter {
     public RateLimiter(ReactiveStringRedisTemplate redis, RedisKeysProperties keys, MeterRegistry meters) {
         this.redis = redis;
         this.prefix = keys.keyPrefix() + ":ratelimit:";
-        this.script = RedisScript.of(new ClassPathResource("ratelimit/gcra.lua"), List.class);
+        // Read (and its SHA-1 computed) here, once: a script backed by a resource reads the file on
+        // first use, which would be a file read on an event loop.
+        try (InputStream source = new ClassPathResource("ratelimit/gcra.lua").getInputStream()) {
+            this.script = RedisScript.of(new String(source.readAllBytes(), StandardCharsets.UTF_8), List.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException("ratelimit/gcra.lua is missing from the application", e);
+        }
+        this.script.getSha1();
         this.unavailable = Counter.builder("triggers.ratelimit.unavailable")
                 .description("Requests let through without a rate-limit decision because Redis did not answer")
                 .register(meters);

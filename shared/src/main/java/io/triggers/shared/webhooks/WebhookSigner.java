@@ -17,7 +17,9 @@ public final class WebhookSigner {
 
     public static final String SECRET_PREFIX = "whsec_";
     private static final String HMAC_SHA256 = "HmacSHA256";
-    private static final SecureRandom RANDOM = new SecureRandom();
+    // DRBG: seeded once, then generated in memory; the platform default (NativePRNG) reads
+    // /dev/urandom on every call, a file read on an event loop (BlockHound flags it).
+    private static final SecureRandom RANDOM = drbg();
 
     private WebhookSigner() {
     }
@@ -63,5 +65,13 @@ public final class WebhookSigner {
     private static byte[] secretBytes(String secret) {
         String encoded = secret.startsWith(SECRET_PREFIX) ? secret.substring(SECRET_PREFIX.length()) : secret;
         return Base64.getDecoder().decode(encoded);
+    }
+
+    private static SecureRandom drbg() {
+        try {
+            return SecureRandom.getInstance("DRBG");
+        } catch (java.security.NoSuchAlgorithmException e) {
+            return new SecureRandom();
+        }
     }
 }
