@@ -81,8 +81,12 @@ class CrashTest {
 
     /** A producer whose connection failed waits a little before it tries again, as real clients back off. */
     private static void pause() {
+        pause(20);
+    }
+
+    private static void pause(long millis) {
         try {
-            Thread.sleep(20);
+            Thread.sleep(millis);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -93,9 +97,10 @@ class CrashTest {
         ApiClient client = new ApiClient("http://127.0.0.1:" + apiPort);
         String key = client.newUnlimitedOrganizationKey(adminToken, "worker-crash");
         client.newEndpoint(key, receiver.url("/hook"));
-        // A slow receiver, so that plenty is in flight when the worker dies.
+        // A slow receiver (200 ms an answer, so 16 in flight make about 80 a second), so that plenty
+        // is in flight, and plenty still owed, when the worker dies.
         receiver.respondWith(request -> {
-            pause();
+            pause(200);
             return 200;
         });
         Set<String> accepted = ConcurrentHashMap.newKeySet();

@@ -24,8 +24,16 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterAllCal
 
     static {
         BlockHound.install(builder -> builder.blockingMethodCallback(method -> {
+            StringBuilder where = new StringBuilder(method + " on " + Thread.currentThread().getName());
+            StackTraceElement[] stack = new Throwable().getStackTrace();
+            for (int i = 0, shown = 0; i < stack.length && shown < 25; i++) {
+                if (!stack[i].getClassName().startsWith("reactor.blockhound") && !stack[i].getClassName().startsWith("io.triggers.testing")) {
+                    where.append("\n    at ").append(stack[i]);
+                    shown++;
+                }
+            }
             synchronized (VIOLATIONS) {
-                VIOLATIONS.add(method + " on " + Thread.currentThread().getName());
+                VIOLATIONS.add(where.toString());
             }
             throw new BlockingOperationError(method);
         }));

@@ -14,7 +14,9 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * <li>the one-time seeding of a DRBG {@code SecureRandom} (API keys and endpoint secrets use one,
  *     which then generates in memory);</li>
  * <li>Spring's static resource handler looking up a file in the jar (only the Swagger UI is served
- *     that way; nothing on the ingest or delivery path).</li>
+ *     that way; nothing on the ingest or delivery path);</li>
+ * <li>Lettuce's per-connection write lock, held for the length of a write;</li>
+ * <li>resilience4j's locks around a circuit breaker's state and its window of recent calls.</li>
  * </ul>
  */
 public final class BlockingCallsAllowed implements BlockHoundIntegration {
@@ -25,5 +27,18 @@ public final class BlockingCallsAllowed implements BlockHoundIntegration {
         builder.allowBlockingCallsInside("java.util.UUID", "randomUUID");
         builder.allowBlockingCallsInside("sun.security.provider.AbstractDrbg", "instantiateIfNecessary");
         builder.allowBlockingCallsInside("org.springframework.web.reactive.resource.PathResourceResolver", "getResource");
+        // Lettuce guards each connection's writes with a short lock of its own, taken on its event
+        // loop too; an error thrown in the middle of it left the lock held and a later write spinning.
+        for (String method : new String[] {"incrementWriters", "decrementWriters", "doExclusive", "lockWritersExclusive",
+                "unlockWritersExclusive"}) {
+            builder.allowBlockingCallsInside("io.lettuce.core.protocol.SharedLock", method);
+        }
+        // A circuit breaker's state changes and its window of recent calls are guarded by short locks (resilience4j).
+        for (String method : new String[] {"tryAcquirePermission", "acquirePermission", "releasePermission", "onResult",
+                "onSuccess", "onError"}) {
+            builder.allowBlockingCallsInside("io.github.resilience4j.circuitbreaker.internal.CircuitBreakerStateMachine", method);
+        }
+        builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "record");
+        builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "getSnapshot");
     }
 }
