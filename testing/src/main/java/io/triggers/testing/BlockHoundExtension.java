@@ -1,5 +1,6 @@
 package io.triggers.testing;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -7,6 +8,8 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 import reactor.blockhound.BlockHound;
 import reactor.blockhound.BlockingOperationError;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Installs BlockHound before the first test class of a test JVM runs: a blocking call on an event
@@ -45,6 +48,30 @@ public final class BlockHoundExtension implements BeforeAllCallback, AfterAllCal
             List<String> seen = new ArrayList<>(VIOLATIONS);
             VIOLATIONS.clear();
             return seen;
+        }
+    }
+
+    /**
+     * Checks that BlockHound is installed in this JVM: a blocking call on a parallel-scheduler
+     * thread must fail where it happens and be recorded. Each module's tests call it once.
+     */
+    public static void assertBlockingCallsAreCaught() {
+        takeViolations();
+        Throwable failure = null;
+        try {
+            Mono.fromCallable(() -> {
+                Thread.sleep(1);
+                return 1;
+            }).subscribeOn(Schedulers.parallel()).block(Duration.ofSeconds(5));
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        if (failure == null || failure.getMessage() == null || !failure.getMessage().contains("Blocking call!")) {
+            throw new AssertionError("a blocking call on a parallel thread was not caught", failure);
+        }
+        List<String> seen = takeViolations();
+        if (seen.size() != 1 || !seen.get(0).startsWith("java.lang.Thread.sleep")) {
+            throw new AssertionError("the blocking call was not recorded: " + seen);
         }
     }
 
