@@ -1,9 +1,9 @@
 package io.triggers.api.keys;
 
+import io.triggers.shared.ids.SecretBytes;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
@@ -15,17 +15,13 @@ public final class ApiKeys {
 
     public static final String PREFIX = "tk_live_";
     private static final int PREFIX_SHOWN = PREFIX.length() + 4;
-    // DRBG: seeded once, then generated in memory; the platform default (NativePRNG) reads
-    // /dev/urandom on every call, a file read on an event loop (BlockHound flags it).
-    private static final SecureRandom RANDOM = drbg();
 
     private ApiKeys() {
     }
 
     /** A new plain key, to be shown once. */
     public static String generate() {
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
+        byte[] bytes = SecretBytes.random(32);
         return PREFIX + Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
@@ -45,14 +41,6 @@ public final class ApiKeys {
             return MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.US_ASCII));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("SHA-256 is not available", e);
-        }
-    }
-
-    private static SecureRandom drbg() {
-        try {
-            return SecureRandom.getInstance("DRBG");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            return new SecureRandom();
         }
     }
 }

@@ -1,8 +1,8 @@
 package io.triggers.shared.webhooks;
 
+import io.triggers.shared.ids.SecretBytes;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.List;
 import javax.crypto.Mac;
@@ -17,17 +17,13 @@ public final class WebhookSigner {
 
     public static final String SECRET_PREFIX = "whsec_";
     private static final String HMAC_SHA256 = "HmacSHA256";
-    // DRBG: seeded once, then generated in memory; the platform default (NativePRNG) reads
-    // /dev/urandom on every call, a file read on an event loop (BlockHound flags it).
-    private static final SecureRandom RANDOM = drbg();
 
     private WebhookSigner() {
     }
 
     /** A new endpoint secret: {@code whsec_} + base64 of 32 random bytes. */
     public static String newSecret() {
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
+        byte[] bytes = SecretBytes.random(32);
         return SECRET_PREFIX + Base64.getEncoder().encodeToString(bytes);
     }
 
@@ -65,13 +61,5 @@ public final class WebhookSigner {
     private static byte[] secretBytes(String secret) {
         String encoded = secret.startsWith(SECRET_PREFIX) ? secret.substring(SECRET_PREFIX.length()) : secret;
         return Base64.getDecoder().decode(encoded);
-    }
-
-    private static SecureRandom drbg() {
-        try {
-            return SecureRandom.getInstance("DRBG");
-        } catch (java.security.NoSuchAlgorithmException e) {
-            return new SecureRandom();
-        }
     }
 }

@@ -137,14 +137,10 @@ final class EndpointGuards {
         }
 
         private void release() {
-            MonoSink<Boolean> next;
             synchronized (this) {
                 used--;
-                next = waiting.poll();
             }
-            if (next != null) {
-                next.success(true);
-            }
+            wakeNext();
         }
 
         private void wakeNext() {
