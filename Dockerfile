@@ -32,9 +32,10 @@ COPY --from=build /out/api/dependencies/ ./
 COPY --from=build /out/api/spring-boot-loader/ ./
 COPY --from=build /out/api/snapshot-dependencies/ ./
 COPY --from=build /out/api/application/ ./
-EXPOSE 8080
+# 8080: the public API; 8090: actuator (health, prometheus), for the orchestrator and Prometheus only.
+EXPOSE 8080 8090
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD curl -fsS http://localhost:8080/actuator/health/readiness || exit 1
+  CMD curl -fsS http://localhost:${MANAGEMENT_SERVER_PORT:-8090}/actuator/health/readiness || exit 1
 
 FROM runtime AS worker
 COPY --from=build /out/worker/dependencies/ ./
@@ -43,4 +44,4 @@ COPY --from=build /out/worker/snapshot-dependencies/ ./
 COPY --from=build /out/worker/application/ ./
 EXPOSE 8081
 HEALTHCHECK --interval=10s --timeout=3s --start-period=60s --retries=3 \
-  CMD curl -fsS http://localhost:8081/actuator/health/readiness || exit 1
+  CMD curl -fsS http://localhost:${SERVER_PORT:-8081}/actuator/health/readiness || exit 1

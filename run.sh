@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs Triggers from a fresh clone: builds what is missing, creates the database, starts the api
-# (port 8080) and the worker (port 8081, actuator only), creates a demo organization with an
-# endpoint pointing at a small local receiver, and prints an API key and a curl line to try.
-# Ctrl-C stops everything. Logs are in .triggers/.
+# (port 8080, actuator on 8090) and the worker (port 8081, actuator only), creates a demo
+# organization with an endpoint pointing at a small local receiver, and prints an API key and a
+# curl line to try. Ctrl-C stops everything. Logs are in .triggers/.
 #
 # Settings (environment): PGHOST, PGPORT, PGUSER (PostgreSQL for creating the database;
-# localhost, 5432, postgres), TRIGGERS_ADMIN_TOKEN (generated when unset), SERVER ports via
-# API_PORT, WORKER_PORT, DEMO_PORT (8080, 8081, 9000). Any other app setting (SPRING_*,
-# TRIGGERS_*) is passed through to both apps.
+# localhost, 5432, postgres), TRIGGERS_ADMIN_TOKEN (generated when unset; at least 32 characters),
+# TRIGGERS_ENCRYPTION_KEYS (made once and kept in .triggers/encryption-keys when unset), ports via
+# API_PORT, API_MANAGEMENT_PORT, WORKER_PORT, DEMO_PORT (8080, 8090, 8081, 9000). Any other app
+# setting (SPRING_*, TRIGGERS_*) is passed through to both apps.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +16,7 @@ PGHOST=${PGHOST:-localhost}
 PGPORT=${PGPORT:-5432}
 PGUSER=${PGUSER:-postgres}
 API_PORT=${API_PORT:-8080}
+API_MANAGEMENT_PORT=${API_MANAGEMENT_PORT:-8090}
 WORKER_PORT=${WORKER_PORT:-8081}
 DEMO_PORT=${DEMO_PORT:-9000}
 STATE=.triggers
@@ -45,11 +47,22 @@ export SPRING_R2DBC_USERNAME=${SPRING_R2DBC_USERNAME:-$PGUSER}
 export SPRING_FLYWAY_URL=${SPRING_FLYWAY_URL:-jdbc:postgresql://$PGHOST:$PGPORT/triggers}
 export SPRING_FLYWAY_USER=${SPRING_FLYWAY_USER:-$PGUSER}
 
-# 3. An admin token for operator calls.
+# 3. An admin token for operator calls (the api keeps operator routes closed with a shorter one),
+#    and the key that encrypts signing secrets at rest: made once and kept beside the database's
+#    data, since a new key every run could not read the secrets stored under the last one.
 if [ -z "${TRIGGERS_ADMIN_TOKEN:-}" ]; then
-  TRIGGERS_ADMIN_TOKEN=adm_$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  TRIGGERS_ADMIN_TOKEN=adm_$(od -An -N32 -tx1 /dev/urandom | tr -d ' \n')
 fi
+[ ${#TRIGGERS_ADMIN_TOKEN} -ge 32 ] || fail "TRIGGERS_ADMIN_TOKEN must be at least 32 characters"
 export TRIGGERS_ADMIN_TOKEN
+if [ -z "${TRIGGERS_ENCRYPTION_KEYS:-}" ]; then
+  if [ ! -s "$STATE/encryption-keys" ]; then
+    (umask 077 && printf 'k1:%s\n' "$(head -c 32 /dev/urandom | base64 | tr -d '\n')" > "$STATE/encryption-keys")
+    say "Made an encryption key for signing secrets at rest: $STATE/encryption-keys (keep it with the database)"
+  fi
+  TRIGGERS_ENCRYPTION_KEYS=$(cat "$STATE/encryption-keys")
+fi
+export TRIGGERS_ENCRYPTION_KEYS
 # The demo receiver is on loopback, which production refuses as a target.
 export TRIGGERS_DELIVERY_ALLOW_PRIVATE_TARGETS=${TRIGGERS_DELIVERY_ALLOW_PRIVATE_TARGETS:-true}
 
@@ -74,7 +87,7 @@ wait_for() { # url seconds name log
 }
 
 # 4. Start the apps, api first: it migrates the schema.
-SERVER_PORT=$API_PORT java -jar "$API_JAR" > "$STATE/api.log" 2>&1 &
+SERVER_PORT=$API_PORT MANAGEMENT_SERVER_PORT=$API_MANAGEMENT_PORT java -jar "$API_JAR" > "$STATE/api.log" 2>&1 &
 pids+=($!)
 wait_for "http://localhost:$API_PORT/v1/health" 90 api "$STATE/api.log"
 SERVER_PORT=$WORKER_PORT java -jar "$WORKER_JAR" > "$STATE/worker.log" 2>&1 &
@@ -96,7 +109,7 @@ printf '%s' "$endpoint" | sed -n 's/.*"secret":"\([^"]*\)".*/\1/p' > "$STATE/dem
 # 6. One event through the whole path before saying it runs (this also warms both apps up, so the
 #    first event you send is as quick as the rest).
 started=$(curl -sf -X POST "$API/v1/events" -H "Authorization: Bearer $API_KEY" -H 'Content-Type: application/json' \
-  -d '{"event_type":"triggers.demo.started","source":"run.sh","payload":{"hello":"world"}}') || fail "could not send the first event"
+  -d '{"event_type":"demo.started","source":"run.sh","payload":{"hello":"world"}}') || fail "could not send the first event"
 first_event=$(printf '%s' "$started" | sed -n 's/^{"event_id":"\([^"]*\)".*/\1/p')
 for _ in $(seq 1 120); do
   curl -sf "$API/v1/events/$first_event" -H "Authorization: Bearer $API_KEY" | grep -q '"status":"delivered"' && break
@@ -108,7 +121,7 @@ curl -sf "$API/v1/events/$first_event" -H "Authorization: Bearer $API_KEY" | gre
 cat <<MSG
 
 $(say "Triggers is running.")
-  api          $API   (health: $API/v1/health)
+  api          $API   (health: $API/v1/health; actuator: http://localhost:$API_MANAGEMENT_PORT/actuator/health)
   worker       http://localhost:$WORKER_PORT/actuator/health
   admin token  $TRIGGERS_ADMIN_TOKEN
   API key      $API_KEY   (organization $(printf '%s' "$org" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p'))

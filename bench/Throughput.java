@@ -59,6 +59,8 @@ public class Throughput {
     private final AtomicLong received = new AtomicLong();
     private final ConcurrentLinkedQueue<Long> endToEnd = new ConcurrentLinkedQueue<>();
     private final List<Process> processes = new ArrayList<>();
+    /** TRIGGERS_ENCRYPTION_KEYS of this run's apps: its database is its own, so a key for the run is enough. */
+    private final String encryptionKeys = "bench:" + java.util.Base64.getEncoder().encodeToString(randomBytes(32));
     private final Map<String, Object> results = new LinkedHashMap<>();
 
     Throughput(Map<String, String> args) throws IOException {
@@ -83,9 +85,11 @@ public class Throughput {
 
         String receiver = startReceiver();
         int apiPort = freePort();
+        int apiManagementPort = freePort();
         String api = "http://127.0.0.1:" + apiPort;
-        Process apiProcess = start("api", args.get("api-jar"), apiPort, join(List.of("--triggers.admin-token=" + args.get("admin-token")), extra("api-args")));
-        awaitLive(api, apiProcess);
+        Process apiProcess = start("api", args.get("api-jar"), apiPort, join(List.of("--triggers.admin-token=" + args.get("admin-token"),
+                "--management.server.port=" + apiManagementPort), extra("api-args")));
+        awaitLive("http://127.0.0.1:" + apiManagementPort, apiProcess);
         String key = setUp(api, receiver);
 
         if (phase("single")) {
@@ -406,6 +410,12 @@ public class Throughput {
         return count == 1 ? arrivals.get("first").get() : arrivals.get("last").get();
     }
 
+    private static byte[] randomBytes(int length) {
+        byte[] bytes = new byte[length];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return bytes;
+    }
+
     private Process start(String name, String jar, int port, List<String> extra) throws IOException {
         List<String> command = new ArrayList<>(List.of("java", "-Xmx1g", "-jar", jar, "--server.port=" + port,
                 "--spring.r2dbc.url=r2dbc:postgresql://" + args.getOrDefault("pg-host", "localhost") + ":" + args.getOrDefault("pg-port", "5432")
@@ -416,6 +426,7 @@ public class Throughput {
                 "--spring.flyway.user=" + args.getOrDefault("pg-user", "postgres"),
                 "--spring.data.redis.url=redis://" + args.getOrDefault("redis-host", "127.0.0.1") + ":" + args.getOrDefault("redis-port", "6379"),
                 "--triggers.redis.key-prefix=" + args.get("prefix"),
+                "--triggers.encryption-keys=" + encryptionKeys,
                 "--triggers.delivery.allow-private-targets=true",
                 "--logging.level.reactor.netty.http.server.AccessLog=warn"));
         command.addAll(extra);

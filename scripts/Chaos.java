@@ -62,7 +62,8 @@ public class Chaos {
     private final Managed redis;
     private final Managed api;
     private final List<Managed> workers = new ArrayList<>();
-    private final String adminToken = "chaos-" + Long.toHexString(System.nanoTime());
+    // At least 32 characters, or the api keeps operator routes closed.
+    private final String adminToken = "chaos-" + java.util.UUID.randomUUID() + java.util.UUID.randomUUID();
 
     Chaos(Map<String, String> args) throws IOException {
         seconds = Integer.parseInt(args.getOrDefault("seconds", "300"));
@@ -73,7 +74,7 @@ public class Chaos {
         state = Files.createDirectories(Path.of(args.getOrDefault("state", ".triggers/chaos")));
         int redisPort = freePort();
         redis = new Managed("redis", List.of(args.getOrDefault("redis-server", "redis-server"), "--port", Integer.toString(redisPort),
-                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", state.toAbsolutePath().toString()), null);
+                "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", state.toAbsolutePath().toString()), null, null);
         List<String> common = List.of(
                 "--spring.r2dbc.url=r2dbc:postgresql://" + args.get("pg") + "/" + args.get("database"),
                 "--spring.r2dbc.username=" + args.getOrDefault("pg-user", "postgres"),
@@ -81,18 +82,20 @@ public class Chaos {
                 "--spring.flyway.user=" + args.getOrDefault("pg-user", "postgres"),
                 "--spring.data.redis.url=redis://127.0.0.1:" + redisPort,
                 "--triggers.redis.key-prefix=chaos",
+                "--triggers.encryption-keys=chaos:" + newEncryptionKey(),
                 "--triggers.delivery.allow-private-targets=true",
                 "--triggers.delivery.retry-schedule=1s,2s,5s,10s,20s,30s,1m,2m");
         int apiPort = freePort();
+        int apiManagementPort = freePort();
         List<String> apiCommand = new ArrayList<>(List.of("java", "-Xmx512m", "-jar", args.get("api-jar"), "--server.port=" + apiPort,
-                "--triggers.admin-token=" + adminToken));
+                "--management.server.port=" + apiManagementPort, "--triggers.admin-token=" + adminToken));
         apiCommand.addAll(common);
-        api = new Managed("api", apiCommand, "http://127.0.0.1:" + apiPort);
+        api = new Managed("api", apiCommand, "http://127.0.0.1:" + apiPort, "http://127.0.0.1:" + apiManagementPort);
         for (int i = 0; i < Integer.parseInt(args.getOrDefault("workers", "2")); i++) {
             int port = freePort();
             List<String> command = new ArrayList<>(List.of("java", "-Xmx384m", "-jar", args.get("worker-jar"), "--server.port=" + port));
             command.addAll(common);
-            workers.add(new Managed("worker-" + (i + 1), command, "http://127.0.0.1:" + port));
+            workers.add(new Managed("worker-" + (i + 1), command, "http://127.0.0.1:" + port, "http://127.0.0.1:" + port));
         }
     }
 
@@ -263,6 +266,13 @@ public class Chaos {
         System.exit(lost == 0 ? 0 : 1);
     }
 
+    /** A random 32-byte key, base64: the run's database is its own, so its key lives as long as the run. */
+    private static String newEncryptionKey() {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return java.util.Base64.getEncoder().encodeToString(key);
+    }
+
     /** A free loopback port below the ephemeral range, so nothing else is given it while its process restarts. */
     private static int freePort() throws IOException {
         java.util.Random random = new java.util.Random();
@@ -294,12 +304,15 @@ public class Chaos {
         final String name;
         final List<String> command;
         final String baseUrl;
+        /** Where actuator answers: the api's management port, the worker's one port; null for Redis. */
+        final String actuatorUrl;
         private volatile Process process;
 
-        Managed(String name, List<String> command, String baseUrl) {
+        Managed(String name, List<String> command, String baseUrl, String actuatorUrl) {
             this.name = name;
             this.command = command;
             this.baseUrl = baseUrl;
+            this.actuatorUrl = actuatorUrl;
         }
 
         void start() throws IOException {
@@ -320,7 +333,7 @@ public class Chaos {
         }
 
         void awaitReady() throws Exception {
-            if (baseUrl == null) {
+            if (actuatorUrl == null) {
                 awaitRedis();
             } else {
                 awaitLive();
@@ -328,7 +341,7 @@ public class Chaos {
         }
 
         void awaitLive() throws Exception {
-            HttpRequest probe = HttpRequest.newBuilder(URI.create(baseUrl + "/actuator/health/liveness")).timeout(Duration.ofSeconds(1)).build();
+            HttpRequest probe = HttpRequest.newBuilder(URI.create(actuatorUrl + "/actuator/health/liveness")).timeout(Duration.ofSeconds(1)).build();
             for (int i = 0; i < 1200; i++) {
                 if (!process.isAlive()) {
                     log("%s exited (%d), starting it again; see %s", name, process.exitValue(), state.resolve(name + ".log"));

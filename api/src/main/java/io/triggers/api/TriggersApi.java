@@ -1,17 +1,20 @@
 package io.triggers.api;
 
+import io.triggers.shared.crypto.SecretsAtRest;
 import io.triggers.shared.logging.RequestContext;
 import java.util.HashMap;
 import java.util.Map;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Import;
 
 /**
  * The ingestion and management API.
  */
 @SpringBootApplication(scanBasePackages = "io.triggers.api")
 @ConfigurationPropertiesScan({"io.triggers.api", "io.triggers.shared.config"})
+@Import(SecretsAtRest.class)
 public class TriggersApi {
 
     /**

@@ -96,6 +96,6 @@ class GroupCommitTest {
     }
 
     private static String metrics() {
-        return api.send("GET", "/actuator/prometheus", null, null, Map.of()).text();
+        return api.management("/actuator/prometheus").text();
     }
 }

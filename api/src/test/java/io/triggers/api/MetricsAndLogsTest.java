@@ -41,7 +41,7 @@ class MetricsAndLogsTest {
             Answer limited = api.send("POST", "/v1/events", key, body, Map.of());
             assertThat(List.of(created.status(), replayed.status(), invalid.status(), limited.status())).containsExactly(201, 200, 400, 429);
 
-            String metrics = api.send("GET", "/actuator/prometheus", null, null, Map.of()).text();
+            String metrics = api.management("/actuator/prometheus").text();
             assertThat(Prometheus.sample(metrics, "triggers_events_ingested_total{outcome=\"created\",reason=\"none\"}")).isEqualTo(1);
             assertThat(Prometheus.sample(metrics, "triggers_events_ingested_total{outcome=\"replayed\",reason=\"none\"}")).isEqualTo(1);
             assertThat(Prometheus.sample(metrics, "triggers_events_ingested_total{outcome=\"rejected\",reason=\"VALIDATION_ERROR\"}")).isEqualTo(1);

@@ -12,8 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * An api whose Redis does not answer: ingestion goes on (rate limiting and the idempotency fast
- * path let requests through, PostgreSQL still deduplicates), health says Redis is down, and the
- * let-through requests are counted.
+ * path let requests through, PostgreSQL still deduplicates), health says Redis is down, the
+ * let-through requests are counted, and the replica stays ready.
  */
 class RedisUnreachableTest {
 
@@ -54,10 +54,18 @@ class RedisUnreachableTest {
         String organization = api.send("GET", "/v1/me", key, null, Map.of()).json().get("organization_id").stringValue();
         assertThat(api.queryText("SELECT count(*) FROM events WHERE organization_id = ?::uuid", organization)).isEqualTo("2");
 
-        String metrics = api.send("GET", "/actuator/prometheus", null, null, Map.of()).text();
+        String metrics = api.management("/actuator/prometheus").text();
         double letThrough = metrics.lines().filter(line -> line.startsWith("triggers_ratelimit_unavailable_total"))
                 .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1))).sum();
         assertThat(letThrough).isGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void staysReadyForTheLoadBalancer() {
+        // Ingestion goes on without Redis, so an outage must not take every replica out of rotation.
+        Answer readiness = api.management("/actuator/health/readiness");
+        assertThat(readiness.status()).as(readiness.text()).isEqualTo(200);
+        assertThat(api.management("/actuator/health/liveness").status()).isEqualTo(200);
     }
 
     @Test

@@ -49,6 +49,8 @@ final class RunningApi implements AutoCloseable {
     final String redisPrefix;
     final String adminToken;
     final String baseUrl;
+    /** Actuator's own port (management.server.port), never the public one. */
+    final String managementUrl;
     final ConfigurableApplicationContext context;
     final WebTestClient client;
     /*
@@ -67,6 +69,7 @@ final class RunningApi implements AutoCloseable {
         this.adminToken = adminToken;
         this.context = context;
         this.baseUrl = "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
+        this.managementUrl = "http://127.0.0.1:" + context.getEnvironment().getProperty("local.management.port");
         this.client = WebTestClient.bindToServer().baseUrl(baseUrl).responseTimeout(Duration.ofSeconds(30)).build();
     }
 
@@ -83,6 +86,7 @@ final class RunningApi implements AutoCloseable {
     private static RunningApi launch(TestDatabase database, String prefix, String adminToken, Map<String, String> extra) {
         Map<String, String> properties = new HashMap<>(TestServers.get().appProperties(database, prefix));
         properties.put("server.port", "0");
+        properties.put("management.server.port", "0");
         properties.put("triggers.admin-token", adminToken);
         properties.putAll(extra);
         // As arguments: builder properties are defaults, which the app's own yml would override.
@@ -117,6 +121,13 @@ final class RunningApi implements AutoCloseable {
     java.util.concurrent.CompletableFuture<HttpResponse<String>> sendAsync(String method, String path, String bearer, String body,
                                                                           Map<String, String> headers) {
         return http.sendAsync(request(method, path, bearer, body, headers), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** A GET on actuator's management port ({@code /actuator/...}). */
+    Answer management(String path) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(managementUrl + path)).timeout(Duration.ofSeconds(30))
+                .header("Connection", "close").GET().build();
+        return await(http.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
     }
 
     /** A request whose body and content type are the caller's, byte for byte. */

@@ -27,6 +27,7 @@ final class AppProcess implements AutoCloseable {
             .connectTimeout(Duration.ofSeconds(1)).build();
 
     private final Process process;
+    /** Where actuator answers (the liveness probe). */
     private final int port;
     final Path log;
 
@@ -36,7 +37,10 @@ final class AppProcess implements AutoCloseable {
         this.log = log;
     }
 
-    /** Starts {@code mainClass} with the settings as arguments on {@code port}, and waits until it is live. */
+    /**
+     * Starts {@code mainClass} with the settings as arguments on {@code port}, and waits until it is
+     * live (asked on {@code management.server.port} when the settings give one).
+     */
     static AppProcess start(String name, Class<?> mainClass, Map<String, String> settings, int port) {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -49,7 +53,9 @@ final class AppProcess implements AutoCloseable {
             Path dir = Files.createDirectories(Path.of("target", "processes"));
             Path log = dir.resolve(name + "-" + STARTED.incrementAndGet() + ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            AppProcess app = new AppProcess(process, port, log);
+            // The api serves actuator on its management port when one is set; the worker on its one port.
+            int probePort = settings.containsKey("management.server.port") ? Integer.parseInt(settings.get("management.server.port")) : port;
+            AppProcess app = new AppProcess(process, probePort, log);
             app.awaitLive(Duration.ofSeconds(60));
             return app;
         } catch (IOException e) {

@@ -72,6 +72,7 @@ class CrashTest {
     private AppProcess startApi() {
         Map<String, String> apiSettings = new HashMap<>(settings);
         apiSettings.put("triggers.admin-token", adminToken);
+        apiSettings.put("management.server.port", Integer.toString(AppProcess.freePort()));
         return AppProcess.start("api", TriggersApi.class, apiSettings, apiPort);
     }
 

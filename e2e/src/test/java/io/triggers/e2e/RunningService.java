@@ -73,6 +73,7 @@ final class RunningService implements AutoCloseable {
         common.putAll(extra);
         Map<String, String> apiProperties = new HashMap<>(common);
         apiProperties.put("triggers.admin-token", adminToken);
+        apiProperties.put("management.server.port", "0");
         // The api migrates the schema; the worker starts after it, as in production.
         api = run(TriggersApi.application(), apiProperties);
         startWorker(Map.of());
@@ -91,12 +92,20 @@ final class RunningService implements AutoCloseable {
     }
 
     /** A plain GET or POST to the first worker replica's own port (actuator). */
-    WorkerAnswer workerCall(String method, String path) {
-        String port = worker().getEnvironment().getProperty("local.server.port");
+    PlainAnswer workerCall(String method, String path) {
+        return plainCall(method, worker().getEnvironment().getProperty("local.server.port"), path);
+    }
+
+    /** A plain GET to the api's management port (actuator), which is not its public port. */
+    PlainAnswer apiManagementCall(String path) {
+        return plainCall("GET", api.getEnvironment().getProperty("local.management.port"), path);
+    }
+
+    private PlainAnswer plainCall(String method, String port, String path) {
         try {
             HttpResponse<String> response = workerHttp.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-            return new WorkerAnswer(response.statusCode(), response.body());
+            return new PlainAnswer(response.statusCode(), response.body());
         } catch (IOException e) {
             throw new IllegalStateException(e);
         } catch (InterruptedException e) {
@@ -105,7 +114,7 @@ final class RunningService implements AutoCloseable {
         }
     }
 
-    record WorkerAnswer(int status, String text) {
+    record PlainAnswer(int status, String text) {
     }
 
     /** The first worker replica. */

@@ -38,6 +38,9 @@ import org.testcontainers.utility.DockerImageName;
 public final class TestServers {
 
     private static final Logger log = LoggerFactory.getLogger(TestServers.class);
+
+    /** The apps' TRIGGERS_ENCRYPTION_KEYS in tests: one key, made for this JVM. */
+    public static final String ENCRYPTION_KEYS = "test:" + newEncryptionKey();
     private static TestServers instance;
 
     private final String pgHost;
@@ -56,6 +59,13 @@ public final class TestServers {
         this.pgPassword = pgPassword;
         this.redisHost = redisHost;
         this.redisPort = redisPort;
+    }
+
+    /** A new random 32-byte encryption key, base64 (for TRIGGERS_ENCRYPTION_KEYS entries). */
+    public static String newEncryptionKey() {
+        byte[] key = new byte[32];
+        new java.security.SecureRandom().nextBytes(key);
+        return java.util.Base64.getEncoder().encodeToString(key);
     }
 
     /** The servers for this JVM, started or located on first use. */
@@ -183,6 +193,7 @@ public final class TestServers {
         properties.put("spring.flyway.password", pgPassword);
         properties.put("spring.data.redis.url", redisUrl());
         properties.put("triggers.redis.key-prefix", redisPrefix);
+        properties.put("triggers.encryption-keys", ENCRYPTION_KEYS);
         return properties;
     }
 

@@ -1,11 +1,13 @@
 package io.triggers.worker;
 
+import io.triggers.shared.crypto.SecretsAtRest;
 import io.triggers.shared.logging.RequestContext;
 import java.util.HashMap;
 import java.util.Map;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
+import org.springframework.context.annotation.Import;
 
 /**
  * The delivery worker: consumes the events stream and delivers signed webhooks. It serves no
@@ -13,6 +15,7 @@ import org.springframework.boot.context.properties.ConfigurationPropertiesScan;
  */
 @SpringBootApplication(scanBasePackages = "io.triggers.worker")
 @ConfigurationPropertiesScan({"io.triggers.worker", "io.triggers.shared.config"})
+@Import(SecretsAtRest.class)
 public class TriggersWorker {
 
     /**

@@ -1,6 +1,7 @@
 package io.triggers.api.endpoints;
 
 import io.r2dbc.spi.Readable;
+import io.triggers.shared.crypto.SecretCipher;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -15,7 +16,7 @@ import reactor.core.publisher.Mono;
 public final class EndpointRepository {
 
     private static final String COLUMNS = """
-            id, url, description, event_types, enabled, secret, disabled_reason, disabled_at, created_at, updated_at
+            id, url, description, event_types, enabled, disabled_reason, disabled_at, created_at, updated_at
             """;
 
     private static final String INSERT = """
@@ -26,6 +27,8 @@ public final class EndpointRepository {
     private static final String LIST = "SELECT " + COLUMNS + " FROM endpoints WHERE organization_id = :organizationId ORDER BY created_at, id";
 
     private static final String FIND = "SELECT " + COLUMNS + " FROM endpoints WHERE id = :id AND organization_id = :organizationId";
+
+    private static final String SECRET = "SELECT secret FROM endpoints WHERE id = :id AND organization_id = :organizationId";
 
     // Re-enabling clears why the service disabled it, and the run of failures that led there.
     private static final String UPDATE = """
@@ -49,11 +52,10 @@ public final class EndpointRepository {
             UPDATE endpoints
             SET previous_secret = secret, previous_secret_expires_at = :now + interval '24 hours', secret = :secret, updated_at = :now
             WHERE id = :id AND organization_id = :organizationId
-            RETURNING secret
             """;
 
     /** An endpoint as stored. */
-    public record Endpoint(UUID id, String url, String description, List<String> eventTypes, boolean enabled, String secret,
+    public record Endpoint(UUID id, String url, String description, List<String> eventTypes, boolean enabled,
                            String disabledReason, Instant disabledAt, Instant createdAt, Instant updatedAt) {
     }
 
@@ -63,12 +65,15 @@ public final class EndpointRepository {
     }
 
     private final DatabaseClient db;
+    private final SecretCipher cipher;
 
-    public EndpointRepository(DatabaseClient db) {
+    public EndpointRepository(DatabaseClient db, SecretCipher cipher) {
         this.db = db;
+        this.cipher = cipher;
     }
 
-    public Mono<Void> insert(UUID organizationId, Endpoint endpoint) {
+    /** Stores a new endpoint with its signing secret (encrypted). */
+    public Mono<Void> insert(UUID organizationId, Endpoint endpoint, String secret) {
         return db.sql(INSERT)
                 .bind("id", endpoint.id())
                 .bind("organizationId", organizationId)
@@ -76,7 +81,7 @@ public final class EndpointRepository {
                 .bind("description", Parameter.fromOrEmpty(endpoint.description(), String.class))
                 .bind("eventTypes", endpoint.eventTypes().toArray(String[]::new))
                 .bind("enabled", endpoint.enabled())
-                .bind("secret", endpoint.secret())
+                .bind("secret", cipher.seal(secret, endpoint.id()))
                 .bind("createdAt", endpoint.createdAt())
                 .then();
     }
@@ -106,25 +111,34 @@ public final class EndpointRepository {
                 .one();
     }
 
+    /** The endpoint's current signing secret, decrypted; empty when there is no such endpoint. */
+    public Mono<String> secret(UUID organizationId, UUID id) {
+        return db.sql(SECRET).bind("id", id).bind("organizationId", organizationId)
+                .map(row -> cipher.open(row.get("secret", String.class), id))
+                .one();
+    }
+
     /** Emits whether the endpoint existed; its deliveries go with it. */
     public Mono<Boolean> delete(UUID organizationId, UUID id) {
         return db.sql(DELETE).bind("id", id).bind("organizationId", organizationId).fetch().rowsUpdated().map(rows -> rows > 0);
     }
 
+    /** Emits {@code secret} once it replaced the endpoint's current one; empty when there is no such endpoint. */
     public Mono<String> rotateSecret(UUID organizationId, UUID id, String secret, Instant now) {
         return db.sql(ROTATE_SECRET)
-                .bind("secret", secret)
+                .bind("secret", cipher.seal(secret, id))
                 .bind("now", now)
                 .bind("id", id)
                 .bind("organizationId", organizationId)
-                .map(row -> row.get("secret", String.class))
-                .one();
+                .fetch()
+                .rowsUpdated()
+                .flatMap(rows -> rows > 0 ? Mono.just(secret) : Mono.empty());
     }
 
     private static Endpoint endpoint(Readable row) {
         String[] types = row.get("event_types", String[].class);
         return new Endpoint(row.get("id", UUID.class), row.get("url", String.class), row.get("description", String.class),
-                types == null ? List.of() : Arrays.asList(types), row.get("enabled", Boolean.class), row.get("secret", String.class),
+                types == null ? List.of() : Arrays.asList(types), row.get("enabled", Boolean.class),
                 row.get("disabled_reason", String.class), row.get("disabled_at", Instant.class),
                 row.get("created_at", Instant.class), row.get("updated_at", Instant.class));
     }

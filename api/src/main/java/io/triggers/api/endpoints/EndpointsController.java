@@ -85,10 +85,10 @@ public final class EndpointsController {
             fields.throwIfInvalid();
             return refusePrivate(host).then(Mono.defer(() -> {
                 Instant now = Timestamps.now();
-                Endpoint endpoint = new Endpoint(UuidV7.next(), url, description, eventTypes, enabled, WebhookSigner.newSecret(),
-                        null, null, now, now);
-                return endpoints.insert(tenant.organizationId(), endpoint)
-                        .thenReturn(new CreatedEndpoint(endpoint.id(), url, description, eventTypes, enabled, endpoint.secret(), now, now));
+                Endpoint endpoint = new Endpoint(UuidV7.next(), url, description, eventTypes, enabled, null, null, now, now);
+                String secret = WebhookSigner.newSecret();
+                return endpoints.insert(tenant.organizationId(), endpoint, secret)
+                        .thenReturn(new CreatedEndpoint(endpoint.id(), url, description, eventTypes, enabled, secret, now, now));
             }));
         });
     }
@@ -105,7 +105,7 @@ public final class EndpointsController {
 
     @GetMapping("/v1/endpoints/{id}/secret")
     public Mono<Secret> secret(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id) {
-        return found(tenant, id).map(endpoint -> new Secret(endpoint.secret()));
+        return endpoints.secret(tenant.organizationId(), parseId(id)).switchIfEmpty(Mono.error(() -> notFound(id))).map(Secret::new);
     }
 
     /** A new secret; for 24 hours deliveries are signed with it and the old one. */

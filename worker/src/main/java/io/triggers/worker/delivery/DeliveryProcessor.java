@@ -42,6 +42,9 @@ final class DeliveryProcessor {
     private enum Result { DELIVERED, RETRY, SKIPPED, DEAD }
 
     private final DeliveryRepository repository;
+    static final String UNSIGNABLE =
+            "not sent: the endpoint's signing secret cannot be decrypted (TRIGGERS_ENCRYPTION_KEYS lacks its key)";
+
     private final WebhookSender sender;
     private final DeliveryStream stream;
     private final InFlightEntries inFlight;
@@ -143,6 +146,11 @@ final class DeliveryProcessor {
         }
         if (target.notBefore() != null && target.notBefore().isAfter(now)) {
             return Mono.just(Result.SKIPPED);
+        }
+        if (target.secrets().isEmpty()) {
+            // Nothing can be signed until the operator gives back the key (logged by the repository);
+            // a failed attempt shows the reason on the event and retries once it is fixed.
+            return record(entry, target, new AttemptOutcome(null, 0, UNSIGNABLE, null, null), lastTry);
         }
         // No slot of the endpoint's free within endpoint-slot-wait: put off (skipped) for now.
         return guards.withSlot(target.endpointId(), () -> sender.send(target, body)

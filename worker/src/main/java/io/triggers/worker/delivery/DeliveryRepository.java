@@ -1,6 +1,9 @@
 package io.triggers.worker.delivery;
 
 import io.r2dbc.postgresql.codec.Json;
+import io.triggers.shared.crypto.SecretCipher;
+import io.triggers.shared.crypto.SecretCipher.UndecryptableSecret;
+import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.ids.UuidV7;
 import io.triggers.shared.time.Timestamps;
 import io.triggers.worker.delivery.DeliveryTarget.EventData;
@@ -12,6 +15,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
@@ -125,13 +130,18 @@ final class DeliveryRepository {
     private static final int MAX_BATCH = 256;
     private static final int MAX_CONCURRENT_BATCHES = 4;
 
+    private static final Logger log = LoggerFactory.getLogger(DeliveryRepository.class);
+
     private final DatabaseClient db;
+    private final SecretCipher cipher;
+    private final ThrottledLog undecryptable = new ThrottledLog(log, Duration.ofSeconds(10));
     private final Coalescer<UUID, List<DeliveryTarget>> owed;
     private final Coalescer<Attempt, Boolean> attempts;
     private final Coalescer<UUID, Boolean> eventStatuses;
 
-    DeliveryRepository(DatabaseClient db) {
+    DeliveryRepository(DatabaseClient db, SecretCipher cipher) {
         this.db = db;
+        this.cipher = cipher;
         // Concurrent deliveries share statements (and commits): reading what is owed, storing
         // attempts, refreshing event statuses. A batch fails as a whole only when the database is down.
         this.owed = new Coalescer<>(this::owedBatch, null, DatabaseGate::isStorageFailure, MAX_BATCH, MAX_CONCURRENT_BATCHES);
@@ -158,20 +168,39 @@ final class DeliveryRepository {
                             row.get("payload", Json.class).asString(),
                             row.get("metadata", Json.class).asString(),
                             row.get("created_at", Instant.class));
-                    List<String> secrets = new ArrayList<>(2);
-                    secrets.add(row.get("secret", String.class));
-                    String previous = row.get("previous_secret", String.class);
-                    Instant previousExpires = row.get("previous_secret_expires_at", Instant.class);
-                    if (previous != null && previousExpires != null && previousExpires.isAfter(now)) {
-                        secrets.add(previous);
-                    }
-                    return new DeliveryTarget(event, row.get("endpoint_id", UUID.class), row.get("url", String.class),
-                            List.copyOf(secrets), row.get("attempts", Integer.class), row.get("enabled", Boolean.class),
+                    UUID endpointId = row.get("endpoint_id", UUID.class);
+                    return new DeliveryTarget(event, endpointId, row.get("url", String.class),
+                            secrets(endpointId, row.get("secret", String.class), row.get("previous_secret", String.class),
+                                    row.get("previous_secret_expires_at", Instant.class), now), row.get("attempts", Integer.class), row.get("enabled", Boolean.class),
                             row.get("disabled_reason", String.class), row.get("next_attempt_at", Instant.class),
                             row.get("failing_since", Instant.class));
                 })
                 .all()
                 .collect(HashMap::new, (byEvent, target) -> byEvent.computeIfAbsent(target.event().id(), id -> new ArrayList<>()).add(target));
+    }
+
+    /**
+     * The endpoint's signing secrets, decrypted: the current one, then the previous one while it is
+     * valid. Empty when the current one cannot be decrypted (its key is missing from
+     * TRIGGERS_ENCRYPTION_KEYS): the delivery then fails without a call, and the rest of the batch
+     * goes on.
+     */
+    private List<String> secrets(UUID endpointId, String current, String previous, Instant previousExpires, Instant now) {
+        try {
+            String opened = cipher.open(current, endpointId);
+            if (previous == null || previousExpires == null || !previousExpires.isAfter(now)) {
+                return List.of(opened);
+            }
+            try {
+                return List.of(opened, cipher.open(previous, endpointId));
+            } catch (UndecryptableSecret e) {
+                undecryptable.warn("endpoint {}: previous signing secret not used: {}", endpointId, e.getMessage());
+                return List.of(opened);
+            }
+        } catch (UndecryptableSecret e) {
+            undecryptable.warn("endpoint {}: cannot sign: {}", endpointId, e.getMessage());
+            return List.of();
+        }
     }
 
     /** Stores an attempt; {@code status} is the delivery's new status (delivered, failed or dead). */
