@@ -24,7 +24,7 @@ class EndpointGuardsTest {
 
     private static EndpointGuards guards(int maxInFlight, Duration slotWait) {
         return new EndpointGuards(new DeliveryProperties(Duration.ofSeconds(15), List.of(Duration.ofSeconds(5)), false,
-                Duration.ofHours(1), maxInFlight, Duration.ofDays(5), Duration.ofSeconds(30), slotWait));
+                Duration.ofHours(1), maxInFlight, Duration.ofDays(5), Duration.ofSeconds(30), slotWait, List.of(), Duration.ofSeconds(5), Duration.ofHours(1)));
     }
 
     /** Work that runs until {@code done} is emitted, and records that it started. */
