@@ -61,6 +61,10 @@ final class TargetAddressResolver extends AbstractAddressResolver<InetSocketAddr
             judge(written, List.of(literal), port, promise);
             return;
         }
+        if (host.indexOf(':') >= 0) {
+            promise.tryFailure(new RefusedTarget(written, "is not an IP address"));
+            return;
+        }
         if (!allowPrivate && TargetHosts.isLocalhost(host)) {
             promise.tryFailure(new RefusedTarget(written, "is a loopback name"));
             return;
