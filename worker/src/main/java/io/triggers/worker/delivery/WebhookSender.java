@@ -61,6 +61,9 @@ final class WebhookSender implements DisposableBean {
         HttpClient http = HttpClient.create(pool)
                 .runOn(netty.getLoopResources())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE))
+                // No more than is ever read of an answer: left to itself the kernel grows the buffer of a
+                // connection a receiver streams into to several MiB, all of it to be thrown away.
+                .option(ChannelOption.SO_RCVBUF, ResponseExcerpt.READ_BYTES)
                 .responseTimeout(timeout)
                 .followRedirect(false)
                 .resolver(resolvers);
