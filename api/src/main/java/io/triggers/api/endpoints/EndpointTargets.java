@@ -26,8 +26,9 @@ final class EndpointTargets implements DisposableBean {
     EndpointTargets(DeliveryProperties delivery, ReactorResourceFactory netty) {
         this.resolvers = TargetResolverGroup.create(delivery, netty.getLoopResources());
         this.allowPrivate = delivery.allowPrivateTargets();
-        // One query per family, each possibly retried once on another server.
-        this.lookupTimeout = delivery.dnsQueryTimeout().multipliedBy(2);
+        // A and AAAA are asked at once; waiting longer than one query's timeout would bring the
+        // request close to its own deadline (triggers.api.request-timeout) for an answer that is not needed.
+        this.lookupTimeout = delivery.dnsQueryTimeout();
     }
 
     /** Empty when {@code host} may be saved; a 400 when it is refused. */
