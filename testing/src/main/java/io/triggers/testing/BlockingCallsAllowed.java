@@ -16,7 +16,9 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * <li>Spring's static resource handler looking up a file in the jar (only the Swagger UI is served
  *     that way; nothing on the ingest or delivery path);</li>
  * <li>Lettuce's per-connection write lock, held for the length of a write;</li>
- * <li>resilience4j's locks around a circuit breaker's state and its window of recent calls.</li>
+ * <li>resilience4j's locks around a circuit breaker's state and its window of recent calls;</li>
+ * <li>Netty's DNS resolver shuffling its query ids with a {@code SecureRandom} (so answers cannot be
+ *     forged by guessing the id), which reads {@code /dev/urandom} like {@code UUID.randomUUID()}.</li>
  * </ul>
  */
 public final class BlockingCallsAllowed implements BlockHoundIntegration {
@@ -40,5 +42,6 @@ public final class BlockingCallsAllowed implements BlockHoundIntegration {
         }
         builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "record");
         builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "getSnapshot");
+        builder.allowBlockingCallsInside("io.netty.resolver.dns.DnsQueryIdSpace$DnsQueryIdRange", "pushId");
     }
 }

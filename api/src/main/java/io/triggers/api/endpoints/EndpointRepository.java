@@ -9,6 +9,8 @@ import java.util.UUID;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
 
 /** Stored webhook endpoints. */
@@ -19,9 +21,15 @@ public final class EndpointRepository {
             id, url, description, event_types, enabled, disabled_reason, disabled_at, created_at, updated_at
             """;
 
-    private static final String INSERT = """
+    // Creations for one organization queue on its row, so each one counts what the one before it
+    // inserted (the count below is a statement of its own, with a snapshot taken after the lock).
+    // NO KEY UPDATE: events and keys inserted meanwhile (whose foreign keys take KEY SHARE) do not wait.
+    private static final String LOCK_ORGANIZATION = "SELECT id FROM organizations WHERE id = :organizationId FOR NO KEY UPDATE";
+
+    private static final String INSERT_WITHIN_LIMIT = """
             INSERT INTO endpoints (id, organization_id, url, description, event_types, enabled, secret, created_at, updated_at)
-            VALUES (:id, :organizationId, :url, :description, :eventTypes, :enabled, :secret, :createdAt, :createdAt)
+            SELECT :id, :organizationId, :url, :description, :eventTypes, :enabled, :secret, :createdAt, :createdAt
+            WHERE (SELECT count(*) FROM endpoints WHERE organization_id = :organizationId) < :limit
             """;
 
     private static final String LIST = "SELECT " + COLUMNS + " FROM endpoints WHERE organization_id = :organizationId ORDER BY created_at, id";
@@ -66,24 +74,34 @@ public final class EndpointRepository {
 
     private final DatabaseClient db;
     private final SecretCipher cipher;
+    private final TransactionalOperator transactions;
 
-    public EndpointRepository(DatabaseClient db, SecretCipher cipher) {
+    public EndpointRepository(DatabaseClient db, SecretCipher cipher, ReactiveTransactionManager transactionManager) {
         this.db = db;
         this.cipher = cipher;
+        this.transactions = TransactionalOperator.create(transactionManager);
     }
 
-    /** Stores a new endpoint with its signing secret (encrypted). */
-    public Mono<Void> insert(UUID organizationId, Endpoint endpoint, String secret) {
-        return db.sql(INSERT)
-                .bind("id", endpoint.id())
-                .bind("organizationId", organizationId)
-                .bind("url", endpoint.url())
-                .bind("description", Parameter.fromOrEmpty(endpoint.description(), String.class))
-                .bind("eventTypes", endpoint.eventTypes().toArray(String[]::new))
-                .bind("enabled", endpoint.enabled())
-                .bind("secret", cipher.seal(secret, endpoint.id()))
-                .bind("createdAt", endpoint.createdAt())
-                .then();
+    /**
+     * Stores the endpoint with its signing secret (encrypted) unless the organization has
+     * {@code limit} already; emits whether it was stored.
+     */
+    public Mono<Boolean> insert(UUID organizationId, Endpoint endpoint, String secret, int limit) {
+        Mono<Boolean> work = db.sql(LOCK_ORGANIZATION).bind("organizationId", organizationId).fetch().rowsUpdated()
+                .then(db.sql(INSERT_WITHIN_LIMIT)
+                        .bind("id", endpoint.id())
+                        .bind("organizationId", organizationId)
+                        .bind("url", endpoint.url())
+                        .bind("description", Parameter.fromOrEmpty(endpoint.description(), String.class))
+                        .bind("eventTypes", endpoint.eventTypes().toArray(String[]::new))
+                        .bind("enabled", endpoint.enabled())
+                        .bind("secret", cipher.seal(secret, endpoint.id()))
+                        .bind("createdAt", endpoint.createdAt())
+                        .bind("limit", (long) limit)
+                        .fetch()
+                        .rowsUpdated())
+                .map(rows -> rows > 0);
+        return transactions.transactional(work);
     }
 
     public Mono<List<Endpoint>> list(UUID organizationId) {

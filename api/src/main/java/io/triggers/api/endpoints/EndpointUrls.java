@@ -1,21 +1,16 @@
 package io.triggers.api.endpoints;
 
 import io.triggers.api.web.RequestFields;
-import io.triggers.shared.webhooks.TargetAddresses;
-import java.net.InetAddress;
+import io.triggers.shared.webhooks.TargetHosts;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
-import java.util.Arrays;
 import java.util.Locale;
-import reactor.core.publisher.Mono;
-import reactor.core.scheduler.Schedulers;
 
 /**
- * The contract's URL rules for webhook endpoints: {@code http} or {@code https}, a host, at most
- * 2048 characters, no credentials, and (unless private targets are allowed) no host that resolves
- * to a loopback, private, link-local or metadata address. A host that does not resolve now is
- * accepted: the worker checks the address it actually connects to at every delivery.
+ * The contract's URL rules for webhook endpoints, as far as they concern the URL's text:
+ * {@code http} or {@code https}, a host, at most 2048 characters, no credentials, and an IPv4
+ * address only as a dotted-decimal quad ({@link TargetHosts}). Where the host points is judged by
+ * {@link EndpointTargets}.
  */
 final class EndpointUrls {
 
@@ -41,6 +36,14 @@ final class EndpointUrls {
             fields.problem("url", "invalid_scheme", "url must use http or https");
             return null;
         }
+        String host = uri.getHost() != null ? uri.getHost() : authorityHost(uri.getRawAuthority());
+        if (host != null && TargetHosts.isNonCanonicalIpv4(TargetHosts.normalize(host))) {
+            // 0177.0.0.1, 0x7f.1, 127.1, 2130706433: each client reads these its own way.
+            fields.problem("url", "invalid_ip_address",
+                    "url's host must be a name, an IPv6 address in brackets, or an IPv4 address written as four decimal numbers "
+                            + "0-255 without leading zeros");
+            return null;
+        }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             fields.problem("url", "invalid_format", "url must name a host");
             return null;
@@ -49,18 +52,16 @@ final class EndpointUrls {
             fields.problem("url", "credentials_not_allowed", "url must not contain credentials");
             return null;
         }
-        String host = uri.getHost();
-        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return host;
     }
 
-    /** Whether the host resolves to a forbidden address (DNS is looked up off the event loop). */
-    static Mono<Boolean> resolvesToForbidden(String host) {
-        return Mono.fromCallable(() -> {
-            try {
-                return Arrays.stream(InetAddress.getAllByName(host)).anyMatch(TargetAddresses::isForbidden);
-            } catch (UnknownHostException e) {
-                return false;
-            }
-        }).subscribeOn(Schedulers.boundedElastic());
+    /** The host part of an authority {@link URI} could not read as a server (it reads 127.1 as no host at all). */
+    private static String authorityHost(String authority) {
+        if (authority == null) {
+            return null;
+        }
+        String hostAndPort = authority.substring(authority.lastIndexOf('@') + 1);
+        int colon = hostAndPort.lastIndexOf(':');
+        return colon >= 0 && !hostAndPort.endsWith("]") ? hostAndPort.substring(0, colon) : hostAndPort;
     }
 }

@@ -8,7 +8,6 @@ import io.triggers.api.web.ApiException;
 import io.triggers.api.web.PathIds;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
-import io.triggers.shared.config.DeliveryProperties;
 import io.triggers.shared.ids.UuidV7;
 import io.triggers.shared.time.Timestamps;
 import io.triggers.shared.webhooks.WebhookSigner;
@@ -64,12 +63,14 @@ public final class EndpointsController {
 
     private final EndpointRepository endpoints;
     private final JsonBodies bodies;
-    private final boolean allowPrivateTargets;
+    private final EndpointTargets targets;
+    private final int maxPerOrganization;
 
-    public EndpointsController(EndpointRepository endpoints, JsonBodies bodies, DeliveryProperties delivery) {
+    EndpointsController(EndpointRepository endpoints, JsonBodies bodies, EndpointTargets targets, EndpointsProperties properties) {
         this.endpoints = endpoints;
         this.bodies = bodies;
-        this.allowPrivateTargets = delivery.allowPrivateTargets();
+        this.targets = targets;
+        this.maxPerOrganization = properties.maxPerOrganization();
     }
 
     @PostMapping("/v1/endpoints")
@@ -83,12 +84,15 @@ public final class EndpointsController {
             List<String> eventTypes = fields.strings("event_types", 100, 128, EVENT_TYPE_FILTER);
             boolean enabled = fields.bool("enabled", true);
             fields.throwIfInvalid();
-            return refusePrivate(host).then(Mono.defer(() -> {
+            return targets.refuseForbidden(host).then(Mono.defer(() -> {
                 Instant now = Timestamps.now();
                 Endpoint endpoint = new Endpoint(UuidV7.next(), url, description, eventTypes, enabled, null, null, now, now);
                 String secret = WebhookSigner.newSecret();
-                return endpoints.insert(tenant.organizationId(), endpoint, secret)
-                        .thenReturn(new CreatedEndpoint(endpoint.id(), url, description, eventTypes, enabled, secret, now, now));
+                return endpoints.insert(tenant.organizationId(), endpoint, secret, maxPerOrganization)
+                        .flatMap(stored -> stored
+                                ? Mono.just(new CreatedEndpoint(endpoint.id(), url, description, eventTypes, enabled, secret, now, now))
+                                : Mono.error(ApiException.conflict("an organization has at most " + maxPerOrganization
+                                        + " endpoints; delete one before creating another")));
             }));
         });
     }
@@ -136,7 +140,7 @@ public final class EndpointsController {
             boolean enabled = fields.bool("enabled", true);
             fields.throwIfInvalid();
             Changes changes = new Changes(setUrl, url, setDescription, description, setEventTypes, eventTypes, setEnabled, enabled);
-            return refusePrivate(host).then(endpoints.update(tenant.organizationId(), endpointId, changes, Timestamps.now()))
+            return targets.refuseForbidden(host).then(endpoints.update(tenant.organizationId(), endpointId, changes, Timestamps.now()))
                     .switchIfEmpty(Mono.error(() -> notFound(id)))
                     .map(EndpointView::of);
         });
@@ -151,16 +155,6 @@ public final class EndpointsController {
                     }
                     return ResponseEntity.noContent().<Void>build();
                 });
-    }
-
-    private Mono<Void> refusePrivate(String host) {
-        if (host == null || allowPrivateTargets) {
-            return Mono.empty();
-        }
-        return EndpointUrls.resolvesToForbidden(host).flatMap(forbidden -> forbidden
-                ? Mono.error(ApiException.validation("url", "private_target_not_allowed",
-                        "url must not point at a loopback, private, link-local or metadata address"))
-                : Mono.empty());
     }
 
     private Mono<Endpoint> found(Tenant tenant, String id) {

@@ -1,5 +1,7 @@
 package io.triggers.shared.config;
 
+import io.netty.util.NetUtil;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -18,6 +20,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                               to a later round (which uses up no retry step)
  * @param disableAfterFailing    an endpoint failing without a success for this long is disabled
  * @param circuitOpenFor         how long an endpoint's circuit stays open before trial calls
+ * @param dnsServers             the DNS servers webhook hosts are looked up on, {@code host:port} (port 53 when left
+ *                               out), tried in order ({@code TRIGGERS_DELIVERY_DNS_SERVERS}); empty: the system's
+ * @param dnsQueryTimeout        how long one DNS query may take before the next server is asked
+ * @param endpointStateIdle      a worker drops what it keeps per endpoint (circuit breaker, in-flight slots,
+ *                               connection pool) once the endpoint has been idle this long
  */
 @ConfigurationProperties("triggers.delivery")
 public record DeliveryProperties(
@@ -28,7 +35,10 @@ public record DeliveryProperties(
         @DefaultValue("16") int maxInFlightPerEndpoint,
         @DefaultValue("5d") Duration disableAfterFailing,
         @DefaultValue("30s") Duration circuitOpenFor,
-        @DefaultValue("1s") Duration endpointSlotWait) {
+        @DefaultValue("1s") Duration endpointSlotWait,
+        @DefaultValue List<String> dnsServers,
+        @DefaultValue("5s") Duration dnsQueryTimeout,
+        @DefaultValue("1h") Duration endpointStateIdle) {
 
     public DeliveryProperties {
         if (timeout.isNegative() || timeout.isZero()) {
@@ -43,6 +53,52 @@ public record DeliveryProperties(
         }
         if (endpointSlotWait.isNegative()) {
             throw new IllegalArgumentException("triggers.delivery.endpoint-slot-wait must not be negative");
+        }
+        dnsServers = dnsServers == null ? List.of() : List.copyOf(dnsServers);
+        dnsServers.forEach(DeliveryProperties::dnsServer);
+        if (dnsQueryTimeout.isNegative() || dnsQueryTimeout.isZero()) {
+            throw new IllegalArgumentException("triggers.delivery.dns-query-timeout must be positive");
+        }
+        if (endpointStateIdle.isNegative() || endpointStateIdle.isZero()) {
+            throw new IllegalArgumentException("triggers.delivery.endpoint-state-idle must be positive");
+        }
+    }
+
+    /** {@link #dnsServers} as socket addresses (empty: use the system's). */
+    public List<InetSocketAddress> dnsServerAddresses() {
+        return dnsServers.stream().map(DeliveryProperties::dnsServer).toList();
+    }
+
+    // An IP address (IPv6 in brackets when a port follows) and an optional port: a server given by
+    // name would need DNS to be found.
+    private static InetSocketAddress dnsServer(String server) {
+        String text = server.trim();
+        String host = text;
+        int port = 53;
+        int colon = text.lastIndexOf(':');
+        if (text.startsWith("[")) {
+            int close = text.indexOf(']');
+            host = close < 0 ? "" : text.substring(1, close);
+            if (close > 0 && close + 1 < text.length()) {
+                port = text.charAt(close + 1) == ':' ? parsePort(text.substring(close + 2)) : -1;
+            }
+        } else if (colon > 0 && text.indexOf(':') == colon) {
+            host = text.substring(0, colon);
+            port = parsePort(text.substring(colon + 1));
+        }
+        byte[] address = NetUtil.createByteArrayFromIpAddressString(host);
+        if (address == null || port < 1 || port > 65535) {
+            throw new IllegalArgumentException("triggers.delivery.dns-servers: \"" + server
+                    + "\" is not an IP address with an optional port (1.1.1.1, 10.0.0.2:53, [2606:4700:4700::1111]:53)");
+        }
+        return new InetSocketAddress(NetUtil.createInetAddressFromIpAddressString(host), port);
+    }
+
+    private static int parsePort(String port) {
+        try {
+            return Integer.parseInt(port);
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 }

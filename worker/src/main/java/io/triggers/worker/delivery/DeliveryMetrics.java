@@ -24,7 +24,9 @@ import org.springframework.stereotype.Component;
  *     delivery, percentile histogram;</li>
  * <li>{@code triggers_delivery_attempts}: attempts a delivery took, recorded when it ends
  *     (delivered or dead);</li>
- * <li>{@code triggers_circuit_breakers{state}}: endpoints whose circuit is in each state.</li>
+ * <li>{@code triggers_circuit_breakers{state}}: endpoints whose circuit is in each state;</li>
+ * <li>{@code triggers_endpoints_kept}: endpoints whose state (breaker, in-flight slots) this replica
+ *     keeps; an endpoint idle for {@code endpoint-state-idle} is dropped.</li>
  * </ul>
  */
 @Component
@@ -59,6 +61,9 @@ final class DeliveryMetrics {
                     .tag("state", state.name().toLowerCase())
                     .register(meters);
         }
+        Gauge.builder("triggers.endpoints.kept", guards, EndpointGuards::endpointsKept)
+                .description("Endpoints whose state (circuit breaker, in-flight slots) this replica keeps")
+                .register(meters);
     }
 
     private static Timer attemptTimer(MeterRegistry meters, String result) {

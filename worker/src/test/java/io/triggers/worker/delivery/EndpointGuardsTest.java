@@ -2,6 +2,8 @@ package io.triggers.worker.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.github.benmanes.caffeine.cache.Ticker;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.triggers.shared.config.DeliveryProperties;
 import java.time.Duration;
 import java.util.List;
@@ -13,7 +15,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
@@ -23,8 +28,29 @@ import reactor.core.publisher.Sinks;
 class EndpointGuardsTest {
 
     private static EndpointGuards guards(int maxInFlight, Duration slotWait) {
+        return guards(maxInFlight, slotWait, Ticker.systemTicker());
+    }
+
+    /** Guards whose endpoints are dropped after an hour idle, by {@code clock}. */
+    private static EndpointGuards guards(int maxInFlight, Duration slotWait, Ticker clock) {
         return new EndpointGuards(new DeliveryProperties(Duration.ofSeconds(15), List.of(Duration.ofSeconds(5)), false,
-                Duration.ofHours(1), maxInFlight, Duration.ofDays(5), Duration.ofSeconds(30), slotWait));
+                Duration.ofHours(1), maxInFlight, Duration.ofDays(5), Duration.ofSeconds(30), slotWait, List.of(), Duration.ofSeconds(5),
+                Duration.ofHours(1)), clock);
+    }
+
+    /** A clock the test moves. */
+    private static final class Clock implements Ticker {
+
+        private final AtomicLong nanos = new AtomicLong();
+
+        @Override
+        public long read() {
+            return nanos.get();
+        }
+
+        void advance(Duration by) {
+            nanos.addAndGet(by.toNanos());
+        }
     }
 
     /** Work that runs until {@code done} is emitted, and records that it started. */
@@ -101,9 +127,34 @@ class EndpointGuardsTest {
 
     @Test
     void underConcurrentUseNoSlotIsLostOrOverbooked() throws Exception {
-        int maxInFlight = 4;
-        EndpointGuards guards = guards(maxInFlight, Duration.ofMillis(20));
+        hammer(guards(4, Duration.ofMillis(20)), 4, null);
+    }
+
+    @Test
+    void anEndpointWithASlotTakenIsNeverDroppedWhileIdleOnesAre() throws Exception {
+        Clock clock = new Clock();
+        EndpointGuards guards = guards(4, Duration.ofMillis(20), clock);
+        // Every moment is an hour later than the last: whenever no slot is taken, the endpoint is idle and dropped.
+        hammer(guards, 4, () -> {
+            clock.advance(Duration.ofHours(2));
+            guards.dropIdle();
+        });
+    }
+
+    /**
+     * Deliveries to one endpoint from 8 threads, some cancelled at random moments, with
+     * {@code alongside} (when given) run every 50 µs meanwhile.
+     */
+    private static void hammer(EndpointGuards guards, int maxInFlight, Runnable alongside) throws Exception {
         UUID endpoint = UUID.randomUUID();
+        AtomicBoolean running = new AtomicBoolean(true);
+        Thread meanwhile = new Thread(() -> {
+            while (running.get() && alongside != null) {
+                alongside.run();
+                LockSupport.parkNanos(50_000);
+            }
+        });
+        meanwhile.start();
         AtomicInteger holding = new AtomicInteger();
         AtomicInteger mostHeld = new AtomicInteger();
         AtomicInteger served = new AtomicInteger();
@@ -142,6 +193,8 @@ class EndpointGuardsTest {
             });
         }
         assertThat(done.await(120, TimeUnit.SECONDS)).isTrue();
+        running.set(false);
+        meanwhile.join();
         threads.shutdown();
         assertThat(failures).isEmpty();
         assertThat(mostHeld.get()).isLessThanOrEqualTo(maxInFlight);
@@ -158,5 +211,54 @@ class EndpointGuardsTest {
         assertThat(allIn.await(1, TimeUnit.SECONDS)).isTrue();
         hold.tryEmitValue("done");
         assertThat(guards.inFlight(endpoint)).isZero();
+    }
+
+    @Test
+    void anEndpointIdleForTheIdleTimeIsDroppedAndOneWithASlotTakenIsKept() {
+        Clock clock = new Clock();
+        EndpointGuards guards = guards(1, Duration.ofMillis(200), clock);
+        UUID busy = UUID.randomUUID();
+        UUID idle = UUID.randomUUID();
+        List<String> started = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Sinks.One<String> hold = Sinks.one();
+        guards.withSlot(busy, () -> work("held", hold, started)).subscribe();
+        assertThat(guards.withSlot(idle, () -> Mono.just("done")).block(Duration.ofSeconds(1))).isEqualTo("done");
+        assertThat(guards.endpointsKept()).isEqualTo(2);
+
+        clock.advance(Duration.ofMinutes(59));
+        guards.dropIdle();
+        assertThat(guards.endpointsKept()).isEqualTo(2);
+        clock.advance(Duration.ofMinutes(2));
+        guards.dropIdle();
+        assertThat(guards.endpointsKept()).as("the idle endpoint is dropped").isEqualTo(1);
+
+        // The busy endpoint kept its taken slot: another delivery to it finds none free.
+        assertThat(guards.inFlight(busy)).isEqualTo(1);
+        assertThat(guards.withSlot(busy, () -> work("second", Sinks.one(), started)).block(Duration.ofSeconds(5))).isNull();
+        assertThat(started).containsExactly("held");
+
+        // Once its slot is given back, its idle time counts from then.
+        hold.tryEmitValue("done");
+        assertThat(guards.inFlight(busy)).isZero();
+        clock.advance(Duration.ofMinutes(59));
+        guards.dropIdle();
+        assertThat(guards.endpointsKept()).isEqualTo(1);
+        clock.advance(Duration.ofMinutes(2));
+        guards.dropIdle();
+        assertThat(guards.endpointsKept()).isZero();
+        assertThat(guards.withSlot(busy, () -> Mono.just("again")).block(Duration.ofSeconds(1))).isEqualTo("again");
+    }
+
+    @Test
+    void aDroppedEndpointComesBackWithAClosedCircuit() {
+        Clock clock = new Clock();
+        EndpointGuards guards = guards(1, Duration.ofMillis(200), clock);
+        UUID endpoint = UUID.randomUUID();
+        guards.breaker(endpoint).transitionToOpenState();
+        assertThat(guards.countInState(CircuitBreaker.State.OPEN)).isEqualTo(1);
+        clock.advance(Duration.ofMinutes(61));
+        guards.dropIdle();
+        assertThat(guards.countInState(CircuitBreaker.State.OPEN)).isZero();
+        assertThat(guards.breaker(endpoint).getState()).isEqualTo(CircuitBreaker.State.CLOSED);
     }
 }

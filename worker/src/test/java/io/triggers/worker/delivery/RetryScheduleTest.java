@@ -11,7 +11,7 @@ class RetryScheduleTest {
 
     private final RetrySchedule schedule = new RetrySchedule(new DeliveryProperties(Duration.ofSeconds(15),
             List.of(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(2)), false, Duration.ofHours(1), 16,
-            Duration.ofDays(5), Duration.ofSeconds(30), Duration.ofSeconds(1)));
+            Duration.ofDays(5), Duration.ofSeconds(30), Duration.ofSeconds(1), List.of(), Duration.ofSeconds(5), Duration.ofHours(1)));
 
     @Test
     void eachDeliveryCountWaitsItsStepWithTwentyPercentJitter() {
