@@ -91,6 +91,11 @@ final class RunningApi implements AutoCloseable {
         return new RunningApi(database, prefix, properties.get("triggers.admin-token"), context);
     }
 
+    /** The port the api listens on. */
+    int port() {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
+    }
+
     /** Creates an organization with the admin token and returns its first API key. */
     String newOrganizationKey(String name) {
         return createOrganization("{\"name\":\"" + name + "\"}").get("api_key").get("key").stringValue();
