@@ -75,6 +75,11 @@ final class RunningApi implements AutoCloseable {
         return launch(servers.newDatabase(), servers.newRedisPrefix(), "admin-" + UUID.randomUUID(), extra);
     }
 
+    /** An api on a database the caller made (to reach it through a proxy, say), with a Redis key prefix of its own. */
+    static RunningApi start(TestDatabase database, Map<String, String> extra) {
+        return launch(database, TestServers.get().newRedisPrefix(), "admin-" + UUID.randomUUID(), extra);
+    }
+
     /** A second replica: same database, Redis prefix and admin token as {@code first}. */
     static RunningApi alongside(RunningApi first, Map<String, String> extra) {
         return launch(first.database, first.redisPrefix, first.adminToken, extra);

@@ -5,6 +5,7 @@ import io.triggers.api.keys.ApiKeys;
 import io.triggers.api.keys.KeyResolver;
 import io.triggers.api.ratelimit.RateLimiter;
 import io.triggers.api.web.ApiException;
+import java.net.InetSocketAddress;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
@@ -20,8 +21,10 @@ import reactor.core.publisher.Mono;
  * will match it. Ambiguous spellings of a path are refused (400). Operator paths take the admin
  * token (404 when operator calls are off) and get the {@link Operator} on the exchange; tenant
  * paths take an API key in {@code Authorization: Bearer} or {@code X-API-Key}, get its
- * {@link Tenant}, and are charged one unit of the tenant's rate limit. {@code GET /v1/health}
- * and paths outside {@code /v1} (actuator, OpenAPI) pass untouched.
+ * {@link Tenant}, and are charged one unit of the tenant's rate limit.
+ * An address past its failed authentications ({@link FailedAuthentications}) is refused (429)
+ * before its credential is looked at. {@code GET /v1/health} and paths outside {@code /v1}
+ * (actuator, OpenAPI) pass untouched.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
@@ -36,11 +39,13 @@ public final class Authentication implements WebFilter {
     private final KeyResolver keys;
     private final AdminToken adminToken;
     private final RateLimiter rateLimiter;
+    private final FailedAuthentications failures;
 
-    public Authentication(KeyResolver keys, AdminToken adminToken, RateLimiter rateLimiter) {
+    public Authentication(KeyResolver keys, AdminToken adminToken, RateLimiter rateLimiter, FailedAuthentications failures) {
         this.keys = keys;
         this.adminToken = adminToken;
         this.rateLimiter = rateLimiter;
+        this.failures = failures;
     }
 
     @Override
@@ -62,33 +67,38 @@ public final class Authentication implements WebFilter {
             default:
                 break;
         }
+        InetSocketAddress client = request.getRemoteAddress();
+        long wait = failures.refusedFor(client);
+        if (wait > 0) {
+            return Mono.error(ApiException.rateLimited(wait));
+        }
         return decision.access() == AccessRules.Access.OPERATOR
-                ? authenticateOperator(exchange, chain)
-                : authenticateTenant(exchange, chain);
+                ? authenticateOperator(exchange, chain, client)
+                : authenticateTenant(exchange, chain, client);
     }
 
-    private Mono<Void> authenticateOperator(ServerWebExchange exchange, WebFilterChain chain) {
+    private Mono<Void> authenticateOperator(ServerWebExchange exchange, WebFilterChain chain, InetSocketAddress client) {
         String token = bearer(exchange.getRequest().getHeaders());
         if (token == null) {
             return Mono.error(ApiException.unauthorized(ADMIN_TOKEN_REQUIRED));
         }
         if (!adminToken.matches(token)) {
-            return refused(ADMIN_TOKEN_REQUIRED);
+            return refused(client, ADMIN_TOKEN_REQUIRED);
         }
         exchange.getAttributes().put(Operator.ATTRIBUTE, Operator.AUTHENTICATED);
         return chain.filter(exchange);
     }
 
-    private Mono<Void> authenticateTenant(ServerWebExchange exchange, WebFilterChain chain) {
+    private Mono<Void> authenticateTenant(ServerWebExchange exchange, WebFilterChain chain, InetSocketAddress client) {
         String key = presentedKey(exchange.getRequest().getHeaders());
         if (key == null) {
             return Mono.error(ApiException.unauthorized("an API key is required (Authorization: Bearer <key> or X-API-Key)"));
         }
         if (!ApiKeys.wellFormed(key)) {
-            return refused(INVALID_KEY);
+            return refused(client, INVALID_KEY);
         }
         return keys.resolve(key)
-                .switchIfEmpty(Mono.defer(() -> refused(INVALID_KEY)))
+                .switchIfEmpty(Mono.defer(() -> refused(client, INVALID_KEY)))
                 .flatMap(tenant -> {
                     exchange.getAttributes().put(Tenant.ATTRIBUTE, tenant);
                     if (exchange.getRequest().getPath().pathWithinApplication().value().equals(BATCH_PATH)) {
@@ -103,8 +113,9 @@ public final class Authentication implements WebFilter {
                 });
     }
 
-    /** A presented credential that was wrong: answered 401. */
-    private static <T> Mono<T> refused(String message) {
+    /** A presented credential that was wrong: counted against the address, and answered 401. */
+    private <T> Mono<T> refused(InetSocketAddress client, String message) {
+        failures.failed(client);
         return Mono.error(ApiException.unauthorized(message));
     }
 
