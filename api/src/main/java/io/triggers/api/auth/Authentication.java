@@ -21,7 +21,7 @@ import reactor.core.publisher.Mono;
  * will match it. Ambiguous spellings of a path are refused (400). Operator paths take the admin
  * token (404 when operator calls are off) and get the {@link Operator} on the exchange; tenant
  * paths take an API key in {@code Authorization: Bearer} or {@code X-API-Key}, get its
- * {@link Tenant}, and are charged one unit of the tenant's rate limit.
+ * {@link Tenant}, and are charged one unit of the tenant's rate limit before any body is read.
  * An address past its failed authentications ({@link FailedAuthentications}) is refused (429)
  * before its credential is looked at. {@code GET /v1/health} and paths outside {@code /v1}
  * (actuator, OpenAPI) pass untouched.
@@ -33,8 +33,6 @@ public final class Authentication implements WebFilter {
     private static final String BEARER = "bearer ";
     private static final String ADMIN_TOKEN_REQUIRED = "the admin token is required";
     private static final String INVALID_KEY = "invalid API key";
-    /** Batches are charged one unit per item by their handler, once the items are counted. */
-    private static final String BATCH_PATH = "/v1/events/batch";
 
     private final KeyResolver keys;
     private final AdminToken adminToken;
@@ -101,9 +99,8 @@ public final class Authentication implements WebFilter {
                 .switchIfEmpty(Mono.defer(() -> refused(client, INVALID_KEY)))
                 .flatMap(tenant -> {
                     exchange.getAttributes().put(Tenant.ATTRIBUTE, tenant);
-                    if (exchange.getRequest().getPath().pathWithinApplication().value().equals(BATCH_PATH)) {
-                        return chain.filter(exchange);
-                    }
+                    // One unit now, before any body is read, batches included: a caller whose budget
+                    // is spent costs no parsing. A batch is charged its other items once they are counted.
                     return rateLimiter.acquire(tenant, 1).flatMap(decision -> {
                         decision.applyTo(exchange.getResponse().getHeaders());
                         return decision.granted() < 1
