@@ -152,6 +152,20 @@ class BatchTest {
         assertThat(statuses(results)).containsExactly(201, 413);
     }
 
+    @Test
+    void jsonNestedDeeperThan64LevelsIsRefused() {
+        String key = api.newUnlimitedOrganizationKey("batch-deep");
+        // The body object, the events array and the item are three levels.
+        String deepest = "{\"events\":[{\"event_type\":\"deep\",\"payload\":" + "[".repeat(61) + "]".repeat(61) + "}]}";
+        String tooDeep = "{\"events\":[{\"event_type\":\"deep\",\"payload\":" + "[".repeat(62) + "]".repeat(62) + "}]}";
+        Answer accepted = api.send("POST", "/v1/events/batch", key, deepest, Map.of());
+        assertThat(accepted.status()).isEqualTo(200);
+        assertThat(statuses(accepted.json().get("results"))).containsExactly(201);
+        Answer refused = api.send("POST", "/v1/events/batch", key, tooDeep, Map.of());
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.json().get("error").get("code").stringValue()).isEqualTo("VALIDATION_ERROR");
+    }
+
     /** A compact single-event body of exactly {@code bytes} bytes. */
     private static String eventOfSize(int bytes) {
         String empty = "{\"event_type\":\"edge\",\"payload\":\"\"}";
