@@ -47,7 +47,7 @@ export SPRING_FLYWAY_USER=${SPRING_FLYWAY_USER:-$PGUSER}
 
 # 3. An admin token for operator calls.
 if [ -z "${TRIGGERS_ADMIN_TOKEN:-}" ]; then
-  TRIGGERS_ADMIN_TOKEN=adm_$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+  TRIGGERS_ADMIN_TOKEN=adm_$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 fi
 export TRIGGERS_ADMIN_TOKEN
 # The demo receiver is on loopback, which production refuses as a target.

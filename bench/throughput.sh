@@ -40,5 +40,5 @@ psql -d "$DATABASE" -c "CREATE SCHEMA ceiling; CREATE TABLE ceiling.bench_events
 
 java -Dsun.net.httpserver.nodelay=true bench/Throughput.java phases="${PHASES:-all}" worker-args="${WORKER_ARGS:-}" api-args="${API_ARGS:-}" seconds="${SECONDS_PER_PHASE:-20}" concurrency="${CONCURRENCY:-64}" batch-size="${BATCH_SIZE:-100}" \
   e2e-rate="${E2E_RATE:-2000}" delivery-events="${DELIVERY_EVENTS:-20000}" delivery-warmup="${DELIVERY_WARMUP:-10000}" pg-host="$PGHOST" pg-port="$PGPORT" pg-user="$PGUSER" database="$DATABASE" pgbench-db="$DATABASE" \
-  redis-host="$REDIS_HOST" redis-port="$REDIS_PORT" prefix="$PREFIX" admin-token="bench-$STAMP-$RANDOM$RANDOM" \
+  redis-host="$REDIS_HOST" redis-port="$REDIS_PORT" prefix="$PREFIX" admin-token="bench-$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   api-jar="$API_JAR" worker-jar="$WORKER_JAR" state=.triggers/bench results=bench/results

@@ -62,7 +62,7 @@ public class Chaos {
     private final Managed redis;
     private final Managed api;
     private final List<Managed> workers = new ArrayList<>();
-    private final String adminToken = "chaos-" + Long.toHexString(System.nanoTime());
+    private final String adminToken = "chaos-" + java.util.UUID.randomUUID();
 
     Chaos(Map<String, String> args) throws IOException {
         seconds = Integer.parseInt(args.getOrDefault("seconds", "300"));
