@@ -153,7 +153,7 @@ public final class EventsController {
      * together in one statement. Each item costs one unit of the rate limit: the first was charged
      * before the body was read (by the authentication filter, which answers 429 when none is left),
      * the others are asked for once the items are counted, and items past what the limit grants are
-     * answered 429 one by one. An item larger than a single event may be is answered 413.
+     * answered 429 one by one. An item over the single-event size limit is answered 413.
      */
     @PostMapping("/v1/events/batch")
     public Mono<ResponseEntity<BatchResult>> batch(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, ServerWebExchange exchange) {
