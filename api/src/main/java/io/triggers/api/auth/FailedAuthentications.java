@@ -75,7 +75,9 @@ public final class FailedAuthentications {
                 wait[0] = 0;
                 return until;
             }
-            long extended = Math.min(until + interval, now + burst + SECOND);
+            // Compared by difference: nanoTime values may wrap.
+            long cap = now + burst + SECOND;
+            long extended = until + interval - cap < 0 ? until + interval : cap;
             wait[0] = extended - now - burst;
             return extended;
         });
