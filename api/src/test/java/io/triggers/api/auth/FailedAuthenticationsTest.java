@@ -84,6 +84,15 @@ class FailedAuthenticationsTest {
     }
 
     @Test
+    void aClockThatWrapsAroundChangesNothing() {
+        // System.nanoTime() may pass Long.MAX_VALUE and go on from Long.MIN_VALUE: here, while refused.
+        now.set(Long.MAX_VALUE - 300 * MS);
+        long last = hammer();
+        now.set(last + 1001 * MS);
+        assertThat(failures.refusedFor(client)).isZero();
+    }
+
+    @Test
     void aSuccessfulCallerIsNeverCounted() {
         for (int i = 0; i < 1000; i++) {
             assertThat(failures.refusedFor(client)).isZero();
