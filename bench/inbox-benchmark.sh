@@ -28,7 +28,7 @@ fi
 API_JAR=$(ls api/target/triggers-api-*-exec.jar | head -1)
 
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
-TOKEN=bench_$(head -c 12 /dev/urandom | base64 | tr -d '/+=')
+TOKEN=bench_$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 SERVER_PORT=$PORT TRIGGERS_ADMIN_TOKEN=$TOKEN TRIGGERS_REDIS_KEY_PREFIX=bench-inbox \
   SPRING_R2DBC_URL=r2dbc:postgresql://$PGHOST:$PGPORT/$DB SPRING_R2DBC_USERNAME=$PGUSER \
   SPRING_FLYWAY_URL=jdbc:postgresql://$PGHOST:$PGPORT/$DB SPRING_FLYWAY_USER=$PGUSER \

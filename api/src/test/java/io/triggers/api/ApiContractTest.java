@@ -132,6 +132,16 @@ class ApiContractTest {
     }
 
     @Test
+    void jsonNestedDeeperThan64LevelsIs400() {
+        // The body object is the first level.
+        post("{\"event_type\":\"deep\",\"payload\":" + "[".repeat(63) + "]".repeat(63) + "}").expectStatus().isCreated();
+        post("{\"event_type\":\"deep\",\"payload\":" + "{\"a\":".repeat(63) + "1" + "}".repeat(63) + "}").expectStatus().isCreated();
+        post("{\"event_type\":\"deep\",\"payload\":" + "[".repeat(64) + "]".repeat(64) + "}").expectStatus().isBadRequest()
+                .expectBody().jsonPath("$.error.code").isEqualTo("VALIDATION_ERROR");
+        post("{\"event_type\":\"deep\",\"payload\":" + "{\"a\":".repeat(64) + "1" + "}".repeat(64) + "}").expectStatus().isBadRequest();
+    }
+
+    @Test
     void operatorCallsNeedTheAdminToken() {
         api.client.post().uri("/v1/organizations").header("Content-Type", "application/json")
                 .bodyValue("{\"name\":\"x\"}").exchange().expectStatus().isUnauthorized();

@@ -121,6 +121,59 @@ class BatchTest {
                 organization)).as("one transaction for all rows").isEqualTo("1 500");
     }
 
+    @Test
+    void anItemOverTheSingleEventLimitIs413AndTheOthersAreStored() throws Exception {
+        String key = api.newUnlimitedOrganizationKey("batch-big-item");
+        String big = "{\"event_type\":\"big\",\"payload\":\"" + "x".repeat(300 * 1024) + "\"}";
+        String body = "{\"events\":[{\"event_type\":\"small\",\"payload\":1}," + big + ",{\"event_type\":\"small\",\"payload\":2}]}";
+
+        Answer answer = api.send("POST", "/v1/events/batch", key, body, Map.of());
+
+        assertThat(answer.status()).isEqualTo(200);
+        JsonNode results = answer.json().get("results");
+        assertThat(statuses(results)).containsExactly(201, 413, 201);
+        assertThat(results.get(1).get("error").get("code").stringValue()).isEqualTo("PAYLOAD_TOO_LARGE");
+        String organization = api.send("GET", "/v1/me", key, null, Map.of()).json().get("organization_id").stringValue();
+        assertThat(api.queryText("SELECT count(*) FROM events WHERE organization_id = ?::uuid", organization)).isEqualTo("2");
+        assertThat(api.queryText("SELECT count(*) FROM events WHERE organization_id = ?::uuid AND event_type = 'big'", organization))
+                .isEqualTo("0");
+    }
+
+    @Test
+    void anItemIsMeasuredAsTheSameEventSentAlone() {
+        String key = api.newUnlimitedOrganizationKey("batch-edge");
+        String atTheLimit = eventOfSize(256 * 1024);
+        String overTheLimit = eventOfSize(256 * 1024 + 1);
+        assertThat(api.send("POST", "/v1/events", key, atTheLimit, Map.of()).status()).isEqualTo(201);
+        assertThat(api.send("POST", "/v1/events", key, overTheLimit, Map.of()).status()).isEqualTo(413);
+
+        String body = "{\"events\":[" + atTheLimit + "," + overTheLimit + "]}";
+        JsonNode results = api.send("POST", "/v1/events/batch", key, body, Map.of()).json().get("results");
+        assertThat(statuses(results)).containsExactly(201, 413);
+    }
+
+    @Test
+    void jsonNestedDeeperThan64LevelsIsRefused() {
+        String key = api.newUnlimitedOrganizationKey("batch-deep");
+        // The body object, the events array and the item are three levels.
+        String deepest = "{\"events\":[{\"event_type\":\"deep\",\"payload\":" + "[".repeat(61) + "]".repeat(61) + "}]}";
+        String tooDeep = "{\"events\":[{\"event_type\":\"deep\",\"payload\":" + "[".repeat(62) + "]".repeat(62) + "}]}";
+        Answer accepted = api.send("POST", "/v1/events/batch", key, deepest, Map.of());
+        assertThat(accepted.status()).isEqualTo(200);
+        assertThat(statuses(accepted.json().get("results"))).containsExactly(201);
+        Answer refused = api.send("POST", "/v1/events/batch", key, tooDeep, Map.of());
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.json().get("error").get("code").stringValue()).isEqualTo("VALIDATION_ERROR");
+    }
+
+    /** A compact single-event body of exactly {@code bytes} bytes. */
+    private static String eventOfSize(int bytes) {
+        String empty = "{\"event_type\":\"edge\",\"payload\":\"\"}";
+        String event = "{\"event_type\":\"edge\",\"payload\":\"" + "e".repeat(bytes - empty.length()) + "\"}";
+        assertThat(event.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSize(bytes);
+        return event;
+    }
+
     private static java.util.List<Integer> statuses(JsonNode results) {
         java.util.List<Integer> statuses = new java.util.ArrayList<>();
         results.forEach(result -> statuses.add(result.get("status").intValue()));

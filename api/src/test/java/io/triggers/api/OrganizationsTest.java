@@ -1,12 +1,22 @@
 package io.triggers.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.triggers.api.RunningApi.Answer;
+import io.triggers.api.auth.Operator;
+import io.triggers.api.organizations.OrganizationsController;
+import io.triggers.api.web.ApiException;
+import java.time.Duration;
 import java.util.Map;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
+import org.springframework.mock.web.server.MockServerWebExchange;
 import tools.jackson.databind.JsonNode;
 
 /** Operator calls on organizations: read and change, tiers and the per-organization override. */
@@ -77,6 +87,35 @@ class OrganizationsTest {
         assertThat(api.send("GET", "/v1/organizations/" + id(created), null, null, Map.of()).status()).isEqualTo(401);
         assertThat(api.send("PATCH", "/v1/organizations/" + id(created), orgKey, "{\"tier\":\"enterprise\"}", Map.of()).status())
                 .isEqualTo(401);
+    }
+
+    @Test
+    void aCallThatReachesTheHandlersWithoutTheOperatorIsRefused() throws Exception {
+        // Straight to the controller, past the filter: as if the filter had let the call through.
+        OrganizationsController controller = api.context.getBean(OrganizationsController.class);
+        String id = id(api.createOrganization("{\"name\":\"guarded\"}"));
+
+        assertRefused(() -> controller.create(exchange(MockServerHttpRequest.post("/v1/organizations")
+                .contentType(MediaType.APPLICATION_JSON).body("{\"name\":\"sneaked\",\"tier\":\"enterprise\"}"))));
+        assertRefused(() -> controller.get(id, exchange(MockServerHttpRequest.get("/v1/organizations/" + id).build())));
+        assertRefused(() -> controller.update(id, exchange(MockServerHttpRequest.patch("/v1/organizations/" + id)
+                .contentType(MediaType.APPLICATION_JSON).body("{\"tier\":\"enterprise\"}"))));
+        assertThat(api.queryText("SELECT count(*) FROM organizations WHERE name = 'sneaked'")).isEqualTo("0");
+        assertThat(api.queryText("SELECT tier FROM organizations WHERE id = ?::uuid", id)).isEqualTo("free");
+
+        // The same call with the operator on the exchange (what the filter puts there) is served.
+        MockServerWebExchange asOperator = exchange(MockServerHttpRequest.get("/v1/organizations/" + id).build());
+        asOperator.getAttributes().put(Operator.ATTRIBUTE, new Operator());
+        assertThat(controller.get(id, asOperator).block(Duration.ofSeconds(10)).name()).isEqualTo("guarded");
+    }
+
+    private static void assertRefused(ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(ApiException.class,
+                refused -> assertThat(refused.status()).isEqualTo(HttpStatus.NOT_FOUND));
+    }
+
+    private static MockServerWebExchange exchange(MockServerHttpRequest request) {
+        return MockServerWebExchange.from(request);
     }
 
     private static Answer patch(String id, String body) {

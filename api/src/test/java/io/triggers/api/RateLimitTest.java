@@ -98,6 +98,44 @@ class RateLimitTest {
     }
 
     @Test
+    void aBatchIsChargedItsFirstUnitBeforeItsBodyIsRead() {
+        String key = organization(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(api.send("GET", "/v1/me", key, null, Map.of()).status()).isEqualTo(200);
+        }
+
+        // Malformed, or too large to be read at all: a tenant whose budget is spent gets 429 for either.
+        Answer malformed = api.send("POST", "/v1/events/batch", key, "{\"events\": [", Map.of());
+        assertThat(malformed.status()).isEqualTo(429);
+        assertThat(malformed.json().get("error").get("code").stringValue()).isEqualTo("RATE_LIMITED");
+        assertThat(malformed.header("Retry-After")).isNotNull();
+        assertThat(malformed.header("X-RateLimit-Remaining")).isEqualTo("0");
+        String huge = "{\"events\":[{\"event_type\":\"x\",\"payload\":\"" + "y".repeat(5 * 1024 * 1024) + "\"}]}";
+        assertThat(api.send("POST", "/v1/events/batch", key, huge, Map.of()).status()).isEqualTo(429);
+    }
+
+    @Test
+    void aBatchCostsOneUnitPerItemInAllAndAFailedOneCostsOne() {
+        String key = organization(10);
+        StringBuilder events = new StringBuilder("{\"events\":[");
+        for (int i = 0; i < 3; i++) {
+            events.append(i == 0 ? "" : ",").append("{\"event_type\":\"batch.item\",\"payload\":").append(i).append('}');
+        }
+        events.append("]}");
+
+        Answer three = api.send("POST", "/v1/events/batch", key, events.toString(), Map.of());
+        assertThat(three.status()).isEqualTo(200);
+        assertThat(three.header("X-RateLimit-Remaining")).isEqualTo("7");
+
+        Answer one = api.send("POST", "/v1/events/batch", key, "{\"events\":[{\"event_type\":\"a\",\"payload\":1}]}", Map.of());
+        assertThat(one.header("X-RateLimit-Remaining")).isEqualTo("6");
+
+        Answer malformed = api.send("POST", "/v1/events/batch", key, "{\"events\": [", Map.of());
+        assertThat(malformed.status()).isEqualTo(400);
+        assertThat(malformed.header("X-RateLimit-Remaining")).isEqualTo("5");
+    }
+
+    @Test
     void aChangedLimitAppliesToTheNextRequests() {
         JsonNode organization = api.createOrganization("{\"name\":\"changing\",\"rate_limit_per_minute\":3}");
         String key = organization.get("api_key").get("key").stringValue();

@@ -78,6 +78,11 @@ final class RunningApi implements AutoCloseable {
         return launch(servers.newDatabase(), servers.newRedisPrefix(), "admin-" + UUID.randomUUID(), extra);
     }
 
+    /** An api on a database the caller made (to reach it through a proxy, say), with a Redis key prefix of its own. */
+    static RunningApi start(TestDatabase database, Map<String, String> extra) {
+        return launch(database, TestServers.get().newRedisPrefix(), "admin-" + UUID.randomUUID(), extra);
+    }
+
     /** A second replica: same database, Redis prefix and admin token as {@code first}. */
     static RunningApi alongside(RunningApi first, Map<String, String> extra) {
         return launch(first.database, first.redisPrefix, first.adminToken, extra);
@@ -93,6 +98,11 @@ final class RunningApi implements AutoCloseable {
         String[] args = properties.entrySet().stream().map(p -> "--" + p.getKey() + "=" + p.getValue()).toArray(String[]::new);
         ConfigurableApplicationContext context = TriggersApi.application().web(WebApplicationType.REACTIVE).run(args);
         return new RunningApi(database, prefix, properties.get("triggers.admin-token"), context);
+    }
+
+    /** The port the api listens on. */
+    int port() {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.server.port"));
     }
 
     /** Creates an organization with the admin token and returns its first API key. */

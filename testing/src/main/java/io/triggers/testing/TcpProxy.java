@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A loopback TCP proxy in front of a real server (PostgreSQL, Redis) that a test can cut, to see
@@ -34,6 +35,7 @@ public final class TcpProxy implements AutoCloseable {
     });
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final AtomicInteger accepted = new AtomicInteger();
+    private final AtomicLong bytesToServer = new AtomicLong();
     private volatile Mode mode = Mode.FORWARD;
 
     public TcpProxy(String targetHost, int targetPort) {
@@ -60,6 +62,15 @@ public final class TcpProxy implements AutoCloseable {
     /** How many client connections the proxy has accepted so far. */
     public int acceptedConnections() {
         return accepted.get();
+    }
+
+    /**
+     * Bytes the clients have sent on to the server so far. Counted as they are forwarded, so a
+     * statement sent to PostgreSQL shows here before its answer reaches the client: a test can tell
+     * that a request caused no query at all.
+     */
+    public long bytesToServer() {
+        return bytesToServer.get();
     }
 
     /** Closes every open connection and refuses service until {@link #restore()}. */
@@ -110,16 +121,17 @@ public final class TcpProxy implements AutoCloseable {
             return;
         }
         open.add(server);
-        threads.execute(() -> pump(client, server));
-        pump(server, client);
+        threads.execute(() -> pump(client, server, bytesToServer));
+        pump(server, client, new AtomicLong());
     }
 
-    private void pump(Socket from, Socket to) {
+    private void pump(Socket from, Socket to, AtomicLong forwarded) {
         byte[] buffer = new byte[16 * 1024];
         try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
             int read;
             while ((read = in.read(buffer)) >= 0) {
                 if (mode == Mode.FORWARD) {
+                    forwarded.addAndGet(read);
                     out.write(buffer, 0, read);
                     out.flush();
                 } else if (mode == Mode.CUT) {

@@ -1,14 +1,15 @@
 package io.triggers.api.auth;
 
+import io.triggers.api.auth.AccessRules.Decision;
 import io.triggers.api.keys.ApiKeys;
 import io.triggers.api.keys.KeyResolver;
 import io.triggers.api.ratelimit.RateLimiter;
 import io.triggers.api.web.ApiException;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.net.InetSocketAddress;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
@@ -16,53 +17,90 @@ import org.springframework.web.server.WebFilterChain;
 import reactor.core.publisher.Mono;
 
 /**
- * Who may call what. {@code /v1/organizations} takes the operator's admin token (and answers 404
- * when none is configured); {@code /v1/health} is open; every other {@code /v1} path takes an API
- * key in {@code Authorization: Bearer} or {@code X-API-Key} and puts its {@link Tenant} on the
- * exchange. Paths outside {@code /v1} (actuator, OpenAPI) are not this filter's business.
+ * The one place that decides who may call what, by {@link AccessRules} on the path as the router
+ * will match it. Ambiguous spellings of a path are refused (400). Operator paths take the admin
+ * token (404 when operator calls are off) and get the {@link Operator} on the exchange; tenant
+ * paths take an API key in {@code Authorization: Bearer} or {@code X-API-Key}, get its
+ * {@link Tenant}, and are charged one unit of the tenant's rate limit before any body is read.
+ * An address past its failed authentications ({@link FailedAuthentications}) is refused (429)
+ * before its credential is looked at. {@code GET /v1/health} and paths outside {@code /v1}
+ * (actuator, OpenAPI) pass untouched.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 10)
 public final class Authentication implements WebFilter {
 
     private static final String BEARER = "bearer ";
-
-    /** Batches are charged one unit per item by their handler, once the items are counted. */
-    private static final String BATCH_PATH = "/v1/events/batch";
+    private static final String ADMIN_TOKEN_REQUIRED = "the admin token is required";
+    private static final String INVALID_KEY = "invalid API key";
 
     private final KeyResolver keys;
-    private final AdminProperties admin;
+    private final AdminToken adminToken;
     private final RateLimiter rateLimiter;
+    private final FailedAuthentications failures;
 
-    public Authentication(KeyResolver keys, AdminProperties admin, RateLimiter rateLimiter) {
+    public Authentication(KeyResolver keys, AdminToken adminToken, RateLimiter rateLimiter, FailedAuthentications failures) {
         this.keys = keys;
-        this.admin = admin;
+        this.adminToken = adminToken;
         this.rateLimiter = rateLimiter;
+        this.failures = failures;
     }
 
     @Override
     public Mono<Void> filter(ServerWebExchange exchange, WebFilterChain chain) {
-        String path = exchange.getRequest().getPath().pathWithinApplication().value();
-        if (!path.startsWith("/v1/") || path.equals("/v1/health")) {
-            return chain.filter(exchange);
+        ServerHttpRequest request = exchange.getRequest();
+        Decision decision = AccessRules.decide(request.getMethod(), request.getPath().pathWithinApplication());
+        switch (decision.access()) {
+            case REFUSED:
+                return Mono.error(ApiException.validation("path", "ambiguous_spelling",
+                        decision.refusal() + ", which this API refuses; spell the path plainly"));
+            case PUBLIC:
+            case NOT_OURS:
+                return chain.filter(exchange);
+            case OPERATOR:
+                if (!adminToken.enabled()) {
+                    return Mono.error(ApiException.notFound("no such resource: " + request.getPath().value()));
+                }
+                break;
+            default:
+                break;
         }
-        if (path.equals("/v1/organizations") || path.startsWith("/v1/organizations/")) {
-            return authenticateOperator(exchange).then(chain.filter(exchange));
+        InetSocketAddress client = request.getRemoteAddress();
+        long wait = failures.refusedFor(client);
+        if (wait > 0) {
+            return Mono.error(ApiException.rateLimited(wait));
         }
+        return decision.access() == AccessRules.Access.OPERATOR
+                ? authenticateOperator(exchange, chain, client)
+                : authenticateTenant(exchange, chain, client);
+    }
+
+    private Mono<Void> authenticateOperator(ServerWebExchange exchange, WebFilterChain chain, InetSocketAddress client) {
+        String token = bearer(exchange.getRequest().getHeaders());
+        if (token == null) {
+            return Mono.error(ApiException.unauthorized(ADMIN_TOKEN_REQUIRED));
+        }
+        if (!adminToken.matches(token)) {
+            return refused(client, ADMIN_TOKEN_REQUIRED);
+        }
+        exchange.getAttributes().put(Operator.ATTRIBUTE, Operator.AUTHENTICATED);
+        return chain.filter(exchange);
+    }
+
+    private Mono<Void> authenticateTenant(ServerWebExchange exchange, WebFilterChain chain, InetSocketAddress client) {
         String key = presentedKey(exchange.getRequest().getHeaders());
         if (key == null) {
             return Mono.error(ApiException.unauthorized("an API key is required (Authorization: Bearer <key> or X-API-Key)"));
         }
         if (!ApiKeys.wellFormed(key)) {
-            return Mono.error(ApiException.unauthorized("invalid API key"));
+            return refused(client, INVALID_KEY);
         }
         return keys.resolve(key)
-                .switchIfEmpty(Mono.error(() -> ApiException.unauthorized("invalid API key")))
+                .switchIfEmpty(Mono.defer(() -> refused(client, INVALID_KEY)))
                 .flatMap(tenant -> {
                     exchange.getAttributes().put(Tenant.ATTRIBUTE, tenant);
-                    if (path.equals(BATCH_PATH)) {
-                        return chain.filter(exchange);
-                    }
+                    // One unit now, before any body is read, batches included: a caller whose budget
+                    // is spent costs no parsing. A batch is charged its other items once they are counted.
                     return rateLimiter.acquire(tenant, 1).flatMap(decision -> {
                         decision.applyTo(exchange.getResponse().getHeaders());
                         return decision.granted() < 1
@@ -72,16 +110,10 @@ public final class Authentication implements WebFilter {
                 });
     }
 
-    private Mono<Void> authenticateOperator(ServerWebExchange exchange) {
-        if (!admin.adminEnabled()) {
-            return Mono.error(ApiException.notFound("no such resource: " + exchange.getRequest().getPath().value()));
-        }
-        String token = bearer(exchange.getRequest().getHeaders());
-        if (token == null || !MessageDigest.isEqual(
-                token.getBytes(StandardCharsets.UTF_8), admin.adminToken().getBytes(StandardCharsets.UTF_8))) {
-            return Mono.error(ApiException.unauthorized("the admin token is required"));
-        }
-        return Mono.empty();
+    /** A presented credential that was wrong: counted against the address, and answered 401. */
+    private <T> Mono<T> refused(InetSocketAddress client, String message) {
+        failures.failed(client);
+        return Mono.error(ApiException.unauthorized(message));
     }
 
     private static String presentedKey(HttpHeaders headers) {

@@ -22,6 +22,7 @@ import io.triggers.api.web.RequestFields;
 import io.triggers.api.web.RequestIds;
 import io.triggers.shared.ids.UuidV7;
 import io.triggers.shared.time.Timestamps;
+import java.io.OutputStream;
 import java.net.URI;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -49,7 +50,6 @@ public final class EventsController {
     static final String IDEMPOTENCY_HEADER = "Idempotency-Key";
     static final int MAX_BATCH_ITEMS = 500;
     static final int MAX_ACK_IDS = 1000;
-    static final long MAX_BATCH_BYTES = 5L * 1024 * 1024;
     private static final Set<String> BATCH_FIELDS = Set.of("events");
 
     public record EventView(UUID eventId, String eventType, String source, @JsonRawValue String payload,
@@ -150,13 +150,15 @@ public final class EventsController {
 
     /**
      * Ingests up to 500 events. Items succeed or fail one by one; the valid ones are committed
-     * together in one statement. Each item costs one unit of the rate limit; items past what the
-     * limit grants are answered 429 one by one (the whole request is 429 when none is granted).
+     * together in one statement. Each item costs one unit of the rate limit: the first was charged
+     * before the body was read (by the authentication filter, which answers 429 when none is left),
+     * the others are asked for once the items are counted, and items past what the limit grants are
+     * answered 429 one by one. An item over the single-event size limit is answered 413.
      */
     @PostMapping("/v1/events/batch")
     public Mono<ResponseEntity<BatchResult>> batch(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, ServerWebExchange exchange) {
         String requestId = RequestIds.of(exchange);
-        return bodies.readObject(exchange.getRequest(), MAX_BATCH_BYTES).flatMap(body -> {
+        return bodies.readObject(exchange.getRequest(), IngestProperties.MAX_BATCH_BYTES).flatMap(body -> {
             RequestFields fields = new RequestFields(body, BATCH_FIELDS);
             JsonNode items = fields.raw("events");
             if (items == null || !items.isArray()) {
@@ -165,28 +167,37 @@ public final class EventsController {
                 fields.problem("events", "invalid_size", "events must hold 1 to " + MAX_BATCH_ITEMS + " events");
             }
             fields.throwIfInvalid();
-            return rateLimiter.acquire(tenant, items.size()).flatMap(decision -> {
-                decision.applyTo(exchange.getResponse().getHeaders());
-                if (decision.granted() == 0) {
-                    return Mono.error(ApiException.rateLimited(Math.max(1, decision.retryAfterSeconds())));
-                }
-                return ingestBatch(tenant, items, decision, requestId)
-                        .doOnNext(result -> exchange.getAttributes().put(IngestMetrics.BATCH_RESULT, result))
-                        .map(ResponseEntity::ok);
-            });
+            Mono<Granted> granted = items.size() == 1
+                    ? Mono.just(new Granted(1, 0))
+                    : rateLimiter.acquire(tenant, items.size() - 1).map(decision -> {
+                        decision.applyTo(exchange.getResponse().getHeaders());
+                        return new Granted(1 + decision.granted(), Math.max(1, decision.retryAfterSeconds()));
+                    });
+            return granted.flatMap(grant -> ingestBatch(tenant, items, grant, requestId))
+                    .doOnNext(result -> exchange.getAttributes().put(IngestMetrics.BATCH_RESULT, result))
+                    .map(ResponseEntity::ok);
         });
     }
 
-    private Mono<BatchResult> ingestBatch(Tenant tenant, JsonNode items, RateLimiter.Decision decision, String requestId) {
+    /** How many of a batch's items the rate limit let through, and when the others may be retried. */
+    private record Granted(int items, long retryAfterSeconds) {
+    }
+
+    private Mono<BatchResult> ingestBatch(Tenant tenant, JsonNode items, Granted granted, String requestId) {
         BatchItemResult[] results = new BatchItemResult[items.size()];
         List<NewEvent> valid = new ArrayList<>();
         List<Integer> validIndexes = new ArrayList<>();
         for (int index = 0; index < items.size(); index++) {
-            if (index >= decision.granted()) {
-                results[index] = failed(index, ApiException.rateLimited(Math.max(1, decision.retryAfterSeconds())));
+            if (index >= granted.items()) {
+                results[index] = failed(index, ApiException.rateLimited(granted.retryAfterSeconds()));
                 continue;
             }
             JsonNode item = items.get(index);
+            if (serializedSize(item) > ingest.maxPayloadBytes()) {
+                results[index] = failed(index, ApiException.payloadTooLarge("events[" + index + "] is larger than "
+                        + ingest.maxPayloadBytes() + " bytes, the limit of one event"));
+                continue;
+            }
             if (!item.isObject()) {
                 results[index] = failed(index, ApiException.validation("events[" + index + "] must be an object",
                         List.of(new FieldIssue("events[" + index + "]", "invalid_type"))));
@@ -219,6 +230,33 @@ public final class EventsController {
             }
             return new BatchResult(List.of(results));
         });
+    }
+
+    /**
+     * An item's size as the body of {@code POST /v1/events} carrying it would have: the item written
+     * as compact JSON (UTF-8, no whitespace), so the same event is measured the same however the
+     * batch around it was spaced or escaped.
+     */
+    private long serializedSize(JsonNode item) {
+        ByteCount count = new ByteCount();
+        json.writeValue(count, item);
+        return count.bytes;
+    }
+
+    /** Counts what is written to it, and keeps nothing. */
+    private static final class ByteCount extends OutputStream {
+
+        private long bytes;
+
+        @Override
+        public void write(int b) {
+            bytes++;
+        }
+
+        @Override
+        public void write(byte[] buffer, int offset, int length) {
+            bytes += length;
+        }
     }
 
     private static BatchItemResult failed(int index, ApiException error) {

@@ -17,6 +17,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record IngestProperties(@DefaultValue("262144") long maxPayloadBytes, @DefaultValue("2s") Duration storeTimeout,
                                @DefaultValue("1000") int groupCommitMaxRows, @DefaultValue("8") int groupCommitMaxConcurrent) {
 
+    /** Largest accepted body of {@code POST /v1/events/batch} (5 MiB, the contract's). */
+    public static final long MAX_BATCH_BYTES = 5L * 1024 * 1024;
+
     public IngestProperties {
         if (maxPayloadBytes < 1024) {
             throw new IllegalArgumentException("triggers.ingest.max-payload-bytes must be at least 1024");
@@ -27,5 +30,10 @@ public record IngestProperties(@DefaultValue("262144") long maxPayloadBytes, @De
         if (storeTimeout.isNegative() || storeTimeout.isZero()) {
             throw new IllegalArgumentException("triggers.ingest.store-timeout must be positive");
         }
+    }
+
+    /** The largest body any ingest call accepts: what bounds every JSON document the api reads. */
+    public long largestBody() {
+        return Math.max(maxPayloadBytes, MAX_BATCH_BYTES);
     }
 }

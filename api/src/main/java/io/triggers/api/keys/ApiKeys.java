@@ -30,9 +30,22 @@ public final class ApiKeys {
         return key.substring(0, PREFIX_SHOWN);
     }
 
-    /** Whether a presented string can be a key at all, checked before any lookup. */
+    /**
+     * Whether a presented string can be a key at all: {@code tk_live_} and 43 base64url characters.
+     * Checked before any lookup, so that no other string costs a query.
+     */
     public static boolean wellFormed(String candidate) {
-        return candidate != null && candidate.length() == PREFIX.length() + 43 && candidate.startsWith(PREFIX);
+        if (candidate == null || candidate.length() != PREFIX.length() + 43 || !candidate.startsWith(PREFIX)) {
+            return false;
+        }
+        for (int i = PREFIX.length(); i < candidate.length(); i++) {
+            char c = candidate.charAt(i);
+            boolean base64url = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+            if (!base64url) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** SHA-256 of the key, as stored in {@code api_keys.key_hash}. */

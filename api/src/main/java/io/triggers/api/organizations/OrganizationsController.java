@@ -1,5 +1,6 @@
 package io.triggers.api.organizations;
 
+import io.triggers.api.auth.Operator;
 import io.triggers.api.keys.ApiKeys;
 import io.triggers.api.keys.KeyResolver;
 import io.triggers.api.keys.KeysController.NewKey;
@@ -15,17 +16,21 @@ import java.time.Instant;
 import java.util.Set;
 import java.util.UUID;
 import org.springframework.http.HttpStatus;
-import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
 
-/** Operator calls on organizations (the admin token is checked by the authentication filter). */
+/**
+ * Operator calls on organizations. The authentication filter checks the admin token; each handler
+ * also asks for the {@link Operator} that only that check puts on the exchange, so a call that
+ * slipped past the filter is still refused.
+ */
 @RestController
 public final class OrganizationsController {
 
@@ -57,8 +62,9 @@ public final class OrganizationsController {
 
     @PostMapping("/v1/organizations")
     @ResponseStatus(HttpStatus.CREATED)
-    public Mono<CreatedOrganization> create(ServerHttpRequest request) {
-        return bodies.readObject(request, MAX_BODY).flatMap(body -> {
+    public Mono<CreatedOrganization> create(ServerWebExchange exchange) {
+        Operator.require(exchange);
+        return bodies.readObject(exchange.getRequest(), MAX_BODY).flatMap(body -> {
             RequestFields fields = new RequestFields(body, FIELDS);
             String name = fields.string("name", true, 200, null);
             String tier = fields.string("tier", false, 20, Tiers.NAMES);
@@ -75,7 +81,8 @@ public final class OrganizationsController {
     }
 
     @GetMapping("/v1/organizations/{id}")
-    public Mono<OrganizationView> get(@PathVariable("id") String id) {
+    public Mono<OrganizationView> get(@PathVariable("id") String id, ServerWebExchange exchange) {
+        Operator.require(exchange);
         return organizations.find(parseId(id))
                 .switchIfEmpty(Mono.error(() -> notFound(id)))
                 .map(OrganizationView::of);
@@ -83,9 +90,10 @@ public final class OrganizationsController {
 
     /** Changes any of name, tier and rate_limit_per_minute ({@code null} there: back to the tier's limit). */
     @PatchMapping("/v1/organizations/{id}")
-    public Mono<OrganizationView> update(@PathVariable("id") String id, ServerHttpRequest request) {
+    public Mono<OrganizationView> update(@PathVariable("id") String id, ServerWebExchange exchange) {
+        Operator.require(exchange);
         UUID organizationId = parseId(id);
-        return bodies.readObject(request, MAX_BODY).flatMap(body -> {
+        return bodies.readObject(exchange.getRequest(), MAX_BODY).flatMap(body -> {
             Changes changes = changes(body);
             return organizations.update(organizationId, changes, Timestamps.now())
                     .switchIfEmpty(Mono.error(() -> notFound(id)))

@@ -53,6 +53,10 @@ public final class ApiException extends RuntimeException {
                 "request body is larger than " + limitBytes + " bytes", List.of(), Map.of());
     }
 
+    public static ApiException payloadTooLarge(String message) {
+        return new ApiException(HttpStatus.CONTENT_TOO_LARGE, "PAYLOAD_TOO_LARGE", message, List.of(), Map.of());
+    }
+
     public static ApiException unsupportedMediaType(String message) {
         return new ApiException(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "UNSUPPORTED_MEDIA_TYPE", message, List.of(), Map.of());
     }

@@ -1,6 +1,8 @@
 package io.triggers.api.web;
 
+import io.triggers.api.events.IngestProperties;
 import java.io.InputStream;
+import java.util.List;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
@@ -9,7 +11,10 @@ import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.exc.StreamConstraintsException;
+import tools.jackson.core.json.JsonFactory;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.node.JsonNodeFactory;
@@ -19,14 +24,38 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * Reads a JSON object request body within a size limit: a declared or streamed size over the limit
  * is refused as soon as it is known (nothing past the limit is buffered), a non-JSON content type
- * is a 415, and malformed JSON a 400.
+ * is a 415, and malformed JSON a 400, as is JSON past the parser's limits: nesting deeper than
+ * {@value #MAX_DEPTH} levels (the body object is the first), or a number longer than
+ * {@value #MAX_NUMBER_LENGTH} characters.
  */
 @Component
 public final class JsonBodies {
 
+    /** Deepest nesting of objects and arrays in a body, the body object counted: no event needs more. */
+    public static final int MAX_DEPTH = 64;
+    /**
+     * Longest number, in characters (Jackson's default, set here on purpose): turning a longer one
+     * into a BigDecimal costs time that grows faster than its length, on an event loop.
+     */
+    public static final int MAX_NUMBER_LENGTH = 1000;
+
     private final ObjectReader reader;
 
-    public JsonBodies(JsonMapper json) {
+    public JsonBodies(IngestProperties ingest) {
+        // Every other limit is what the largest body allows anyway (no string, name, document or
+        // token count can outgrow the bytes it is made of), stated so that none of Jackson's
+        // defaults decides for us.
+        long largest = ingest.largestBody();
+        int largestText = (int) Math.min(largest, Integer.MAX_VALUE);
+        StreamReadConstraints limits = StreamReadConstraints.builder()
+                .maxNestingDepth(MAX_DEPTH)
+                .maxNumberLength(MAX_NUMBER_LENGTH)
+                .maxDocumentLength(largest)
+                .maxTokenCount(largest)
+                .maxStringLength(largestText)
+                .maxNameLength(largestText)
+                .build();
+        JsonMapper json = JsonMapper.builder(JsonFactory.builder().streamReadConstraints(limits).build()).build();
         // Duplicate keys and trailing data are errors, not silently resolved; floats keep their
         // exact value (a double would turn 1e400 into Infinity, which is not JSON).
         this.reader = json.reader()
@@ -67,6 +96,10 @@ public final class JsonBodies {
                 throw ApiException.malformedJson("request body must be a JSON object");
             }
             return node;
+        } catch (StreamConstraintsException e) {
+            throw ApiException.validation("request body is beyond this API's JSON limits (at most " + MAX_DEPTH
+                    + " levels of nesting, numbers of at most " + MAX_NUMBER_LENGTH + " characters)",
+                    List.of(new FieldIssue("body", "too_complex")));
         } catch (JacksonException e) {
             throw ApiException.malformedJson("request body is not valid JSON");
         } catch (java.io.IOException e) {

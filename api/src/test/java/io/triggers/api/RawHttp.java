@@ -1,0 +1,89 @@
+package io.triggers.api;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * HTTP/1.1 requests written byte for byte on a plain socket. {@code java.net.http} refuses or
+ * rewrites some request targets ({@code ;}, {@code %2F}, {@code //}, {@code ..}); here the target
+ * goes out exactly as given, as an attacker would send it.
+ */
+final class RawHttp {
+
+    private static final Pattern STATUS = Pattern.compile("^HTTP/1\\.1 (\\d{3})");
+    private static final Pattern CODE = Pattern.compile("\"code\"\\s*:\\s*\"([A-Z_]+)\"");
+
+    /** The answer: its status, and the error code of its body when it has one. */
+    record Response(int status, String code, String text) {
+    }
+
+    private RawHttp() {
+    }
+
+    /** Everything the server sent until it closed; a reset after the answer arrived still counts as the answer. */
+    private static String readAnswer(InputStream in) throws IOException {
+        ByteArrayOutputStream read = new ByteArrayOutputStream();
+        byte[] buffer = new byte[8192];
+        try {
+            int count;
+            while ((count = in.read(buffer)) >= 0) {
+                read.write(buffer, 0, count);
+            }
+        } catch (SocketException e) {
+            if (read.size() == 0) {
+                throw e;
+            }
+        }
+        return read.toString(StandardCharsets.UTF_8);
+    }
+
+    static Response send(int port, String method, String target, String bearer, String body) {
+        return send(port, method, target, bearer, body, Map.of());
+    }
+
+    static Response send(int port, String method, String target, String bearer, String body, Map<String, String> headers) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(30_000);
+            byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            StringBuilder headText = new StringBuilder()
+                    .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
+                    .append("Host: 127.0.0.1:").append(port).append("\r\n")
+                    .append("Connection: close\r\n");
+            if (bearer != null) {
+                headText.append("Authorization: Bearer ").append(bearer).append("\r\n");
+            }
+            headers.forEach((name, value) -> headText.append(name).append(": ").append(value).append("\r\n"));
+            if (body != null) {
+                headText.append("Content-Type: application/json\r\nContent-Length: ").append(content.length).append("\r\n");
+            }
+            headText.append("\r\n");
+            // Head and body in one write: an answer given before the body is read (401, 400) closes the
+            // connection, and body bytes still unread then would make the server reset it.
+            byte[] head = headText.toString().getBytes(StandardCharsets.ISO_8859_1);
+            byte[] request = new byte[head.length + content.length];
+            System.arraycopy(head, 0, request, 0, head.length);
+            System.arraycopy(content, 0, request, head.length, content.length);
+            OutputStream out = socket.getOutputStream();
+            out.write(request);
+            out.flush();
+            String text = readAnswer(socket.getInputStream());
+            Matcher status = STATUS.matcher(text);
+            if (!status.find()) {
+                throw new IllegalStateException("no HTTP answer to " + method + " " + target + ": " + text);
+            }
+            Matcher code = CODE.matcher(text);
+            return new Response(Integer.parseInt(status.group(1)), code.find() ? code.group(1) : null, text);
+        } catch (IOException e) {
+            throw new IllegalStateException(method + " " + target + " failed", e);
+        }
+    }
+}
