@@ -18,7 +18,8 @@ import reactor.core.publisher.Mono;
 public final class EndpointRepository {
 
     private static final String COLUMNS = """
-            id, url, description, event_types, enabled, disabled_reason, disabled_at, created_at, updated_at
+            id, url, description, event_types, enabled, rate_limit_per_second, max_in_flight, disabled_reason, disabled_at,
+            created_at, updated_at
             """;
 
     // Creations for one organization queue on its row, so each one counts what the one before it
@@ -27,8 +28,10 @@ public final class EndpointRepository {
     private static final String LOCK_ORGANIZATION = "SELECT id FROM organizations WHERE id = :organizationId FOR NO KEY UPDATE";
 
     private static final String INSERT_WITHIN_LIMIT = """
-            INSERT INTO endpoints (id, organization_id, url, description, event_types, enabled, secret, created_at, updated_at)
-            SELECT :id, :organizationId, :url, :description, :eventTypes, :enabled, :secret, :createdAt, :createdAt
+            INSERT INTO endpoints (id, organization_id, url, description, event_types, enabled, rate_limit_per_second,
+                                   max_in_flight, secret, created_at, updated_at)
+            SELECT :id, :organizationId, :url, :description, :eventTypes, :enabled, :rateLimitPerSecond, :maxInFlight,
+                   :secret, :createdAt, :createdAt
             WHERE (SELECT count(*) FROM endpoints WHERE organization_id = :organizationId) < :limit
             """;
 
@@ -45,6 +48,8 @@ public final class EndpointRepository {
                 description = CASE WHEN :setDescription THEN :description ELSE description END,
                 event_types = CASE WHEN :setEventTypes THEN :eventTypes ELSE event_types END,
                 enabled = CASE WHEN :setEnabled THEN :enabled ELSE enabled END,
+                rate_limit_per_second = CASE WHEN :setRateLimitPerSecond THEN :rateLimitPerSecond ELSE rate_limit_per_second END,
+                max_in_flight = CASE WHEN :setMaxInFlight THEN :maxInFlight ELSE max_in_flight END,
                 disabled_reason = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE disabled_reason END,
                 disabled_at = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE disabled_at END,
                 failing_since = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE failing_since END,
@@ -62,14 +67,18 @@ public final class EndpointRepository {
             WHERE id = :id AND organization_id = :organizationId
             """;
 
-    /** An endpoint as stored. */
+    /**
+     * An endpoint as stored; {@code rateLimitPerSecond} is {@code null} when it has no rate limit of its own.
+     */
     public record Endpoint(UUID id, String url, String description, List<String> eventTypes, boolean enabled,
-                           String disabledReason, Instant disabledAt, Instant createdAt, Instant updatedAt) {
+                           Integer rateLimitPerSecond, int maxInFlight, String disabledReason, Instant disabledAt,
+                           Instant createdAt, Instant updatedAt) {
     }
 
-    /** A PATCH: per field, whether it was given, and its new value. */
+    /** A PATCH: per field, whether it was given, and its new value ({@code null} rate: no limit). */
     public record Changes(boolean setUrl, String url, boolean setDescription, String description,
-                          boolean setEventTypes, List<String> eventTypes, boolean setEnabled, boolean enabled) {
+                          boolean setEventTypes, List<String> eventTypes, boolean setEnabled, boolean enabled,
+                          boolean setRateLimitPerSecond, Integer rateLimitPerSecond, boolean setMaxInFlight, int maxInFlight) {
     }
 
     private final DatabaseClient db;
@@ -95,6 +104,8 @@ public final class EndpointRepository {
                         .bind("description", Parameter.fromOrEmpty(endpoint.description(), String.class))
                         .bind("eventTypes", endpoint.eventTypes().toArray(String[]::new))
                         .bind("enabled", endpoint.enabled())
+                        .bind("rateLimitPerSecond", Parameter.fromOrEmpty(endpoint.rateLimitPerSecond(), Integer.class))
+                        .bind("maxInFlight", endpoint.maxInFlight())
                         .bind("secret", cipher.seal(secret, endpoint.id()))
                         .bind("createdAt", endpoint.createdAt())
                         .bind("limit", (long) limit)
@@ -122,6 +133,10 @@ public final class EndpointRepository {
                 .bind("eventTypes", changes.eventTypes() == null ? new String[0] : changes.eventTypes().toArray(String[]::new))
                 .bind("setEnabled", changes.setEnabled())
                 .bind("enabled", changes.enabled())
+                .bind("setRateLimitPerSecond", changes.setRateLimitPerSecond())
+                .bind("rateLimitPerSecond", Parameter.fromOrEmpty(changes.rateLimitPerSecond(), Integer.class))
+                .bind("setMaxInFlight", changes.setMaxInFlight())
+                .bind("maxInFlight", changes.maxInFlight())
                 .bind("now", now)
                 .bind("id", id)
                 .bind("organizationId", organizationId)
@@ -157,6 +172,7 @@ public final class EndpointRepository {
         String[] types = row.get("event_types", String[].class);
         return new Endpoint(row.get("id", UUID.class), row.get("url", String.class), row.get("description", String.class),
                 types == null ? List.of() : Arrays.asList(types), row.get("enabled", Boolean.class),
+                row.get("rate_limit_per_second", Integer.class), row.get("max_in_flight", Integer.class),
                 row.get("disabled_reason", String.class), row.get("disabled_at", Instant.class),
                 row.get("created_at", Instant.class), row.get("updated_at", Instant.class));
     }

@@ -9,13 +9,18 @@ import io.triggers.api.web.PathIds;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
 import io.triggers.shared.ids.UuidV7;
+import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.time.Timestamps;
 import io.triggers.shared.webhooks.WebhookSigner;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -34,25 +39,41 @@ import tools.jackson.databind.JsonNode;
 @RestController
 public final class EndpointsController {
 
-    private static final Set<String> FIELDS = Set.of("url", "description", "event_types", "enabled");
+    private static final Logger log = LoggerFactory.getLogger(EndpointsController.class);
+    private static final ThrottledLog LIMITS_NOT_PUBLISHED = new ThrottledLog(log, Duration.ofSeconds(10));
+    /** Past this, publishing the limits is given up on: the request does not wait on Redis longer. */
+    static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(1);
+
+    private static final Set<String> FIELDS = Set.of("url", "description", "event_types", "enabled", "rate_limit_per_second",
+            "max_in_flight");
+    // The same bounds are CHECK constraints in the migration (V7__endpoint_delivery_limits.sql).
+    static final int MAX_RATE_LIMIT_PER_SECOND = 10_000;
+    static final int MAX_IN_FLIGHT = 1000;
+    static final int DEFAULT_MAX_IN_FLIGHT = 16;
     /** An event type, or a prefix pattern: {@code invoice.*}, or {@code *} for everything. */
     static final Pattern EVENT_TYPE_FILTER = Pattern.compile("\\*|[A-Za-z0-9._:-]{1,128}|[A-Za-z0-9._:-]{1,126}\\.\\*");
     private static final long MAX_BODY = 64 * 1024;
 
-    /** An endpoint without its secret; why it was disabled, when the service disabled it. */
+    /**
+     * An endpoint without its secret; why it was disabled, when the service disabled it. Its rate
+     * limit is always shown, {@code null} when it has none.
+     */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record EndpointView(UUID id, String url, String description, List<String> eventTypes, boolean enabled,
+                               @JsonInclude(JsonInclude.Include.ALWAYS) Integer rateLimitPerSecond, int maxInFlight,
                                String disabledReason, Instant disabledAt, Instant createdAt, Instant updatedAt) {
 
         static EndpointView of(Endpoint endpoint) {
             return new EndpointView(endpoint.id(), endpoint.url(), endpoint.description(), endpoint.eventTypes(),
-                    endpoint.enabled(), endpoint.disabledReason(), endpoint.disabledAt(), endpoint.createdAt(), endpoint.updatedAt());
+                    endpoint.enabled(), endpoint.rateLimitPerSecond(), endpoint.maxInFlight(), endpoint.disabledReason(),
+                    endpoint.disabledAt(), endpoint.createdAt(), endpoint.updatedAt());
         }
     }
 
     /** The answer to a create, the only one besides the secret calls that shows the secret. */
     public record CreatedEndpoint(UUID id, String url, String description, List<String> eventTypes, boolean enabled,
-                                  String secret, Instant createdAt, Instant updatedAt) {
+                                  Integer rateLimitPerSecond, int maxInFlight, String secret, Instant createdAt,
+                                  Instant updatedAt) {
     }
 
     public record EndpointList(List<EndpointView> endpoints) {
@@ -64,12 +85,15 @@ public final class EndpointsController {
     private final EndpointRepository endpoints;
     private final JsonBodies bodies;
     private final EndpointTargets targets;
+    private final EndpointLimitsPublisher limits;
     private final int maxPerOrganization;
 
-    EndpointsController(EndpointRepository endpoints, JsonBodies bodies, EndpointTargets targets, EndpointsProperties properties) {
+    EndpointsController(EndpointRepository endpoints, JsonBodies bodies, EndpointTargets targets, EndpointLimitsPublisher limits,
+                        EndpointsProperties properties) {
         this.endpoints = endpoints;
         this.bodies = bodies;
         this.targets = targets;
+        this.limits = limits;
         this.maxPerOrganization = properties.maxPerOrganization();
     }
 
@@ -83,14 +107,18 @@ public final class EndpointsController {
             String description = fields.string("description", false, 1024, null);
             List<String> eventTypes = fields.strings("event_types", 100, 128, EVENT_TYPE_FILTER);
             boolean enabled = fields.bool("enabled", true);
+            Integer rateLimitPerSecond = rateLimitPerSecond(fields);
+            int maxInFlight = maxInFlight(fields);
             fields.throwIfInvalid();
             return targets.refuseForbidden(host).then(Mono.defer(() -> {
                 Instant now = Timestamps.now();
-                Endpoint endpoint = new Endpoint(UuidV7.next(), url, description, eventTypes, enabled, null, null, now, now);
+                Endpoint endpoint = new Endpoint(UuidV7.next(), url, description, eventTypes, enabled, rateLimitPerSecond,
+                        maxInFlight, null, null, now, now);
                 String secret = WebhookSigner.newSecret();
                 return endpoints.insert(tenant.organizationId(), endpoint, secret, maxPerOrganization)
                         .flatMap(stored -> stored
-                                ? Mono.just(new CreatedEndpoint(endpoint.id(), url, description, eventTypes, enabled, secret, now, now))
+                                ? publishLimits(tenant.organizationId(), endpoint).thenReturn(new CreatedEndpoint(endpoint.id(),
+                                        url, description, eventTypes, enabled, rateLimitPerSecond, maxInFlight, secret, now, now))
                                 : Mono.error(ApiException.conflict("an organization has at most " + maxPerOrganization
                                         + " endpoints; delete one before creating another")));
             }));
@@ -138,10 +166,16 @@ public final class EndpointsController {
                 fields.problem("enabled", "invalid_type", "enabled must be true or false");
             }
             boolean enabled = fields.bool("enabled", true);
+            boolean setRateLimitPerSecond = body.has("rate_limit_per_second");
+            Integer rateLimitPerSecond = rateLimitPerSecond(fields);
+            boolean setMaxInFlight = body.has("max_in_flight");
+            int maxInFlight = maxInFlight(fields);
             fields.throwIfInvalid();
-            Changes changes = new Changes(setUrl, url, setDescription, description, setEventTypes, eventTypes, setEnabled, enabled);
+            Changes changes = new Changes(setUrl, url, setDescription, description, setEventTypes, eventTypes, setEnabled, enabled,
+                    setRateLimitPerSecond, rateLimitPerSecond, setMaxInFlight, maxInFlight);
             return targets.refuseForbidden(host).then(endpoints.update(tenant.organizationId(), endpointId, changes, Timestamps.now()))
                     .switchIfEmpty(Mono.error(() -> notFound(id)))
+                    .flatMap(updated -> publishLimits(tenant.organizationId(), updated).thenReturn(updated))
                     .map(EndpointView::of);
         });
     }
@@ -159,6 +193,34 @@ public final class EndpointsController {
 
     private Mono<Endpoint> found(Tenant tenant, String id) {
         return endpoints.find(tenant.organizationId(), parseId(id)).switchIfEmpty(Mono.error(() -> notFound(id)));
+    }
+
+    /** {@code null} (no limit of its own) when absent or null; on {@code PATCH}, null clears it. */
+    private static Integer rateLimitPerSecond(RequestFields fields) {
+        return fields.intBetween("rate_limit_per_second", 1, MAX_RATE_LIMIT_PER_SECOND);
+    }
+
+    /** The default when absent or null; on {@code PATCH}, null puts the default back. */
+    private static int maxInFlight(RequestFields fields) {
+        Integer given = fields.intBetween("max_in_flight", 1, MAX_IN_FLIGHT);
+        return given == null ? DEFAULT_MAX_IN_FLIGHT : given;
+    }
+
+    private Mono<Void> publishLimits(UUID organizationId, Endpoint endpoint) {
+        return quietly(() -> limits.describe(organizationId, endpoint.id(), endpoint.rateLimitPerSecond(), endpoint.maxInFlight()),
+                PUBLISH_TIMEOUT, endpoint.id());
+    }
+
+    /**
+     * {@code publishing}, never failing (not even by throwing instead of returning) and never taking
+     * longer than {@code timeout}: the endpoint is already stored, and PostgreSQL is the record of its
+     * limits, so the request succeeds regardless.
+     */
+    static Mono<Void> quietly(Supplier<Mono<Void>> publishing, Duration timeout, UUID endpointId) {
+        return Mono.defer(publishing).timeout(timeout).onErrorResume(e -> {
+            LIMITS_NOT_PUBLISHED.warn("delivery limits of endpoint {} not published: {}", endpointId, e.toString());
+            return Mono.empty();
+        });
     }
 
     private static boolean isBoolean(JsonNode value) {

@@ -92,6 +92,27 @@ public final class RequestFields {
         return value.intValue();
     }
 
+    /**
+     * An integer field from {@code min} to {@code max}; {@code null} when absent or JSON null. Only a
+     * JSON integer counts: {@code "5"} and {@code 5.0} are refused, not converted.
+     */
+    public Integer intBetween(String field, int min, int max) {
+        JsonNode value = object.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        String message = path + field + " must be an integer from " + min + " to " + max;
+        if (!value.isNumber()) {
+            problem(field, "invalid_type", message);
+            return null;
+        }
+        if (!value.isIntegralNumber() || !value.canConvertToInt() || value.intValue() < min || value.intValue() > max) {
+            problem(field, "invalid_value", message);
+            return null;
+        }
+        return value.intValue();
+    }
+
     /** An array of strings, each matching {@code format}; empty when absent. */
     public List<String> strings(String field, int maxItems, int maxLength, Pattern format) {
         JsonNode value = object.get(field);
