@@ -215,8 +215,9 @@ class ApiContractTest {
 
         RedisClient redis = RedisClient.create(TestServers.get().redisUri());
         try (StatefulRedisConnection<String, String> connection = redis.connect()) {
-            assertThat(connection.sync().xrange(api.redisPrefix + ":events", io.lettuce.core.Range.create("-", "+")))
-                    .anySatisfy(message -> assertThat(message.getBody()).containsEntry("event_id", eventId.toString()));
+            assertThat(new io.triggers.testing.TestQueue(connection.sync(), api.redisPrefix).entriesOf(eventId.toString()))
+                    .extracting(io.triggers.testing.TestQueue.Entry::endpointId)
+                    .containsExactlyInAnyOrder(all, orders);
         } finally {
             redis.shutdown();
         }

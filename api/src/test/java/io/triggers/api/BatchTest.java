@@ -187,8 +187,7 @@ class BatchTest {
     private static Set<String> queuedEventIds() {
         RedisClient redis = RedisClient.create(TestServers.get().redisUri());
         try (StatefulRedisConnection<String, String> connection = redis.connect()) {
-            return connection.sync().xrange(api.redisPrefix + ":events", Range.create("-", "+")).stream()
-                    .map(message -> message.getBody().get("event_id")).collect(Collectors.toSet());
+            return new io.triggers.testing.TestQueue(connection.sync(), api.redisPrefix).queuedEventIds();
         } finally {
             redis.shutdown();
         }

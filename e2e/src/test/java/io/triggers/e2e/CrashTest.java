@@ -47,7 +47,7 @@ class CrashTest {
         settings = new HashMap<>(servers.appProperties(database, servers.newRedisPrefix()));
         settings.put("triggers.delivery.allow-private-targets", "true");
         settings.put("triggers.delivery.retry-schedule", "1s,1s,1s,1s,1s,1s,1s,1s");
-        settings.put("triggers.worker.reclaim-every", "200ms");
+        settings.put("triggers.worker.lease", "2s");
         settings.put("triggers.worker.heartbeat-every", "200ms");
         settings.put("triggers.reconciler.every", "1s");
         settings.put("triggers.reconciler.grace", "2s");

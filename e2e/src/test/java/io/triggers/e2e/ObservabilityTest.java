@@ -66,10 +66,12 @@ class ObservabilityTest {
                 assertThat(Prometheus.sample(metrics, "triggers_delivery_latency_seconds_count")).isEqualTo(1);
                 assertThat(Prometheus.sample(metrics, "triggers_delivery_attempts_sum")).isEqualTo(2);
                 assertThat(Prometheus.sample(metrics, "triggers_circuit_breakers{state=\"closed\"}")).isEqualTo(1);
-                // Sampled every 5 s: the delivered entry was acknowledged and deleted.
-                assertThat(Prometheus.sample(metrics, "triggers_stream_length")).isEqualTo(0);
-                assertThat(Prometheus.sample(metrics, "triggers_stream_pending")).isEqualTo(0);
-                assertThat(metrics).contains("triggers_stream_lag ", "triggers_dead_letters ", "triggers_reconciler_reenqueued_total ");
+                // Sampled every 5 s: nothing waits its turn or is in flight any more.
+                assertThat(Prometheus.sample(metrics, "triggers_queue_deliveries{state=\"queued\"}")).isEqualTo(0);
+                assertThat(Prometheus.sample(metrics, "triggers_queue_deliveries{state=\"in_flight\"}")).isEqualTo(0);
+                assertThat(metrics).contains("triggers_queue_deliveries{state=\"due\"}", "triggers_queue_deliveries{state=\"waiting\"}",
+                        "triggers_queue_endpoints{state=\"throttled\"}", "triggers_queue_endpoints{state=\"paused\"}",
+                        "triggers_deliveries_in_flight ", "triggers_dead_letters ", "triggers_reconciler_reenqueued_total ");
             });
 
             WebhookReceiver.Received delivery = receiver.received().get(receiver.received().size() - 1);

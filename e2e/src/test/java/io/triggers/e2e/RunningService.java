@@ -1,10 +1,7 @@
 package io.triggers.e2e;
 
-import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
-import io.lettuce.core.StreamMessage;
 import io.lettuce.core.api.StatefulRedisConnection;
-import io.lettuce.core.models.stream.PendingMessage;
 import io.triggers.api.TriggersApi;
 import io.triggers.e2e.ApiClient.Response;
 import io.triggers.testing.TcpProxy;
@@ -117,6 +114,11 @@ final class RunningService implements AutoCloseable {
     record PlainAnswer(int status, String text) {
     }
 
+    /** The worker replicas running now. */
+    List<ConfigurableApplicationContext> workers() {
+        return List.copyOf(workers);
+    }
+
     /** The first worker replica. */
     ConfigurableApplicationContext worker() {
         return workers.get(0);
@@ -130,7 +132,7 @@ final class RunningService implements AutoCloseable {
     void stopWorker(ConfigurableApplicationContext worker, Duration deadline) {
         workers.remove(worker);
         if (deadline != null) {
-            worker.getBean(io.triggers.worker.delivery.StreamConsumer.class).abandon(deadline);
+            worker.getBean(io.triggers.worker.scheduling.Dispatcher.class).abandon(deadline);
         }
         worker.close();
     }
@@ -193,10 +195,6 @@ final class RunningService implements AutoCloseable {
         return DriverManager.getConnection(database.jdbcUrl(), database.user(), database.password());
     }
 
-    String streamKey() {
-        return redisPrefix + ":events";
-    }
-
     RedisCommandsView redis() {
         return new RedisCommandsView(redis.sync(), redisPrefix);
     }
@@ -205,23 +203,29 @@ final class RunningService implements AutoCloseable {
     record RedisCommandsView(io.lettuce.core.api.sync.RedisCommands<String, String> commands, String prefix) {
     }
 
-    /** The stream entry that carries {@code eventId}, if any. */
-    Optional<StreamMessage<String, String>> streamEntryOf(String eventId) {
-        List<StreamMessage<String, String>> entries = redis.sync().xrange(streamKey(), Range.create("-", "+"));
-        return entries.stream().filter(entry -> eventId.equals(entry.getBody().get("event_id"))).findFirst();
+    /** The delivery queue, read directly. */
+    io.triggers.testing.TestQueue queue() {
+        return new io.triggers.testing.TestQueue(redis.sync(), redisPrefix);
     }
 
-    /** Whether any entry added between the two times (Unix ms) is in the group's pending list. */
+    /** The event's first queued delivery, if any. */
+    Optional<io.triggers.testing.TestQueue.Entry> streamEntryOf(String eventId) {
+        return queue().entryOf(eventId);
+    }
+
+    /** Whether any delivery added between the two times (Unix ms) is pending (handed out, not acknowledged). */
     boolean anyPendingBetween(long fromMillis, long toMillis) {
-        return !redis.sync().xpending(streamKey(), GROUP, Range.create(fromMillis + "-0", toMillis + "-" + Long.MAX_VALUE),
-                io.lettuce.core.Limit.from(1)).isEmpty();
+        return queue().anyBetween(fromMillis, toMillis, true);
     }
 
-    /** Whether the stream entry {@code messageId} is in the group's pending list. */
-    boolean isPending(String messageId) {
-        List<PendingMessage> pending = redis.sync().xpending(streamKey(), GROUP,
-                Range.create(messageId, messageId), io.lettuce.core.Limit.from(1));
-        return pending.stream().anyMatch(message -> message.getId().equals(messageId));
+    /** Whether the queued delivery is pending: handed out to a worker and not acknowledged. */
+    boolean isPending(io.triggers.testing.TestQueue.Entry entry) {
+        return queue().isPending(entry);
+    }
+
+    /** Whether any queued delivery of the event is pending. */
+    boolean isPendingEvent(String eventId) {
+        return queue().entriesOf(eventId).stream().anyMatch(this::isPending);
     }
 
     @Override

@@ -16,7 +16,7 @@ class DeliveryPropertiesTest {
 
     private static DeliveryProperties withDnsServers(String... servers) {
         return new DeliveryProperties(Duration.ofSeconds(15), List.of(Duration.ofSeconds(5)), false, Duration.ofHours(1), 16,
-                Duration.ofDays(5), Duration.ofSeconds(30), Duration.ofSeconds(1), List.of(servers), Duration.ofSeconds(5),
+                Duration.ofDays(5), Duration.ofSeconds(30), List.of(servers), Duration.ofSeconds(5),
                 Duration.ofHours(1));
     }
 

@@ -4,7 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.triggers.shared.ids.UuidV7;
-import io.triggers.shared.stream.StreamEntry;
+import io.triggers.shared.queue.QueueEntry;
+import io.triggers.shared.queue.QueueKeys;
 import io.triggers.shared.time.Timestamps;
 import java.time.Instant;
 import java.util.Map;
@@ -30,11 +31,19 @@ class IdsAndTimesTest {
     }
 
     @Test
-    void streamEntriesRoundTripAndRejectMissingIds() {
-        StreamEntry entry = new StreamEntry(UuidV7.next(), UUID.randomUUID(), "req-1");
-        assertThat(StreamEntry.fromFields(entry.toFields())).isEqualTo(entry);
-        assertThat(StreamEntry.fromFields(new StreamEntry(entry.eventId(), entry.organizationId(), null).toFields()).requestId()).isNull();
-        assertThatThrownBy(() -> StreamEntry.fromFields(Map.of("event_id", entry.eventId().toString())))
+    void queueKeysOfOneShardShareAHashTagAndEveryOrganizationHasAShard() {
+        QueueKeys keys = new QueueKeys("t", 16);
+        UUID endpoint = UUID.randomUUID();
+        assertThat(keys.ready(3)).isEqualTo("t:{t.3}:ready");
+        assertThat(keys.stream(3, endpoint)).isEqualTo("t:{t.3}:s:" + endpoint);
+        for (int i = 0; i < 1000; i++) {
+            assertThat(keys.shardOf(UUID.randomUUID())).isBetween(0, 15);
+        }
+        QueueEntry entry = new QueueEntry(UuidV7.next(), endpoint, UUID.randomUUID(), null, null, 16);
+        assertThat(entry.enqueueArguments(keys)[0]).isEqualTo(keys.base(keys.shardOf(entry.organizationId())));
+        assertThatThrownBy(() -> new QueueKeys("a{b}", 16)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new QueueKeys("t", 0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new QueueEntry(null, endpoint, UUID.randomUUID(), null, null, 16))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -54,7 +54,7 @@ class TargetResolverGroupTest {
 
     private static DeliveryProperties delivery(boolean allowPrivate) {
         return new DeliveryProperties(Duration.ofSeconds(15), List.of(Duration.ofSeconds(5)), allowPrivate, Duration.ofHours(1), 16,
-                Duration.ofDays(5), Duration.ofSeconds(30), Duration.ofSeconds(1), List.of(dns.address()), Duration.ofSeconds(2),
+                Duration.ofDays(5), Duration.ofSeconds(30), List.of(dns.address()), Duration.ofSeconds(2),
                 Duration.ofHours(1));
     }
 

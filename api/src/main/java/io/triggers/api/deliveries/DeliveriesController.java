@@ -10,7 +10,6 @@ import io.triggers.api.web.PathIds;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
 import io.triggers.api.web.RequestIds;
-import io.triggers.shared.stream.StreamEntry;
 import io.triggers.shared.time.Timestamps;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -97,7 +96,7 @@ public final class DeliveriesController {
                             : endpointCheck)
                     .then(deliveries.replay(tenant.organizationId(), eventId, endpointId, Timestamps.now()))
                     .flatMap(count -> (count == 0 ? Mono.<Void>empty()
-                            : queue.enqueueAll(List.of(new StreamEntry(eventId, tenant.organizationId(), RequestIds.of(exchange)))))
+                            : queue.enqueueOwed(List.of(eventId), RequestIds.of(exchange)))
                             .thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED)
                                     .body(new Replay(eventId, count == 0 ? "unchanged" : "pending", count))));
         });
@@ -143,9 +142,8 @@ public final class DeliveriesController {
             fields.throwIfInvalid();
             List<UUID> eventIds = ids.stream().map(UUID::fromString).toList();
             return deliveries.replayDead(tenant.organizationId(), eventIds, sinceAt, Timestamps.now())
-                    .flatMap(replayed -> queue.enqueueAll(replayed.stream()
-                                    .map(event -> new StreamEntry(event.eventId(), tenant.organizationId(), RequestIds.of(exchange)))
-                                    .toList())
+                    .flatMap(replayed -> queue.enqueueOwed(replayed.stream().map(event -> event.eventId()).toList(),
+                                    RequestIds.of(exchange))
                             .thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED).body(new Replayed(replayed.size()))));
         });
     }

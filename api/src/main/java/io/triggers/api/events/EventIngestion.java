@@ -3,7 +3,7 @@ package io.triggers.api.events;
 import io.triggers.api.events.EventRepository.KeyedEvent;
 import io.triggers.api.events.EventRepository.NewEvent;
 import io.triggers.api.web.ApiException;
-import io.triggers.shared.stream.StreamEntry;
+import io.triggers.shared.queue.QueueEntry;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -83,7 +83,7 @@ public final class EventIngestion {
                     : bounded(events.findByIdempotencyKeys(organizationId, taken));
             return earlier.flatMap(found -> {
                 Outcome[] outcomes = new Outcome[submitted.size()];
-                List<StreamEntry> toQueue = new ArrayList<>();
+                List<QueueEntry> toQueue = new ArrayList<>();
                 for (int i = 0; i < submitted.size(); i++) {
                     NewEvent event = submitted.get(i);
                     Integer first = event.idempotencyKey() == null ? null : firstUse.get(event.idempotencyKey());
@@ -91,8 +91,9 @@ public final class EventIngestion {
                         outcomes[i] = followFirstUse(event, submitted.get(first), outcomes[first]);
                     } else if (inserted.containsKey(event.id())) {
                         outcomes[i] = new Created(EventCreated.of(event));
-                        if (inserted.get(event.id()) > 0) {
-                            toQueue.add(new StreamEntry(event.id(), event.organizationId(), event.requestId()));
+                        for (QueueEntry delivery : inserted.get(event.id())) {
+                            toQueue.add(new QueueEntry(delivery.eventId(), delivery.endpointId(), delivery.organizationId(),
+                                    event.requestId(), delivery.rateLimitPerSecond(), delivery.maxInFlight()));
                         }
                     } else {
                         outcomes[i] = compareWithEarlier(event, found.get(event.idempotencyKey()));

@@ -1,49 +1,76 @@
 package io.triggers.api.events;
 
 import io.triggers.shared.config.RedisKeysProperties;
-import io.triggers.shared.stream.StreamEntry;
 import io.triggers.shared.logging.ThrottledLog;
-import io.triggers.shared.stream.StreamKeys;
+import io.triggers.shared.queue.QueueEntry;
+import io.triggers.shared.queue.QueueKeys;
+import io.triggers.shared.queue.QueueScripts;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.data.redis.connection.stream.StreamRecords;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Component;
-import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Puts committed events on the delivery stream. A failed XADD does not fail the request: the
- * event is already committed, and PostgreSQL, not the stream, is the record of what must be
- * delivered.
+ * Queues committed deliveries (one entry per event and endpoint) in Redis, in the shard of their
+ * organization, with the ENQUEUE script (which also wakes the workers). A failure does not fail
+ * the request: the event is already committed, and PostgreSQL, not Redis, is the record of what
+ * must be delivered (the worker's reconciler queues what Redis lost).
  */
 @Component
 public final class EventQueue {
 
     private static final Logger log = LoggerFactory.getLogger(EventQueue.class);
     private static final ThrottledLog NOT_QUEUED = new ThrottledLog(log, Duration.ofSeconds(10));
+    private static final RedisScript<Long> ENQUEUE = RedisScript.of(QueueScripts.ENQUEUE.source(), Long.class);
+    private static final RedisScript<Long> DESCRIBE = RedisScript.of(QueueScripts.DESCRIBE.source(), Long.class);
 
     private final ReactiveStringRedisTemplate redis;
-    private final StreamKeys keys;
+    private final QueueKeys keys;
+    private final EventRepository events;
 
-    public EventQueue(ReactiveStringRedisTemplate redis, RedisKeysProperties redisKeys) {
+    public EventQueue(ReactiveStringRedisTemplate redis, RedisKeysProperties redisKeys, EventRepository events) {
         this.redis = redis;
-        this.keys = redisKeys.streamKeys();
+        this.keys = redisKeys.queueKeys();
+        this.events = events;
     }
 
     /**
-     * XADDs the entries, all sent without waiting for each other's replies (Lettuce pipelines them
-     * on its shared connection); completes empty whether or not Redis took them.
+     * Queues the deliveries, all sent without waiting for each other's replies (Lettuce pipelines
+     * them); completes empty whether or not Redis took them.
      */
-    public Mono<Void> enqueueAll(List<StreamEntry> entries) {
+    public Mono<Void> enqueueAll(List<QueueEntry> entries) {
+        if (entries.isEmpty()) {
+            return Mono.empty();
+        }
         return Flux.fromIterable(entries)
-                .flatMap(entry -> redis.opsForStream()
-                        .add(StreamRecords.newRecord().in(keys.events()).ofMap(entry.toFields()))
-                        .doOnError(e -> NOT_QUEUED.warn("event {} committed but not queued (Redis: {}); it waits for re-enqueueing",
-                                entry.eventId(), e.toString()))
-                        .onErrorResume(e -> Mono.empty()), entries.size() + 1)
+                .flatMap(entry -> {
+                    int shard = keys.shardOf(entry.organizationId());
+                    return redis.execute(ENQUEUE, List.of(keys.ready(shard)), Arrays.asList(entry.enqueueArguments(keys)))
+                            .doOnError(e -> NOT_QUEUED.warn("event {} committed but not queued (Redis: {}); the reconciler queues it",
+                                    entry.eventId(), e.toString()))
+                            .onErrorResume(e -> Mono.empty());
+                }, Math.min(entries.size(), 256) + 1)
+                .then();
+    }
+
+    /** Queues every delivery still owed of the events (after a replay), tagged with {@code requestId}. */
+    public Mono<Void> enqueueOwed(List<UUID> eventIds, String requestId) {
+        return events.owed(eventIds, requestId).flatMap(this::enqueueAll);
+    }
+
+    /** Tells the queue an endpoint's limits at once (they also travel with every delivery queued). */
+    public Mono<Void> describe(UUID organizationId, UUID endpointId, Integer rateLimitPerSecond, int maxInFlight) {
+        int shard = keys.shardOf(organizationId);
+        return redis.execute(DESCRIBE, List.of(keys.ready(shard)), List.of(keys.base(shard), organizationId.toString(),
+                        endpointId.toString(), rateLimitPerSecond == null ? "" : rateLimitPerSecond.toString(),
+                        Integer.toString(maxInFlight)))
                 .then();
     }
 }

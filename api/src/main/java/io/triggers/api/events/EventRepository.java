@@ -1,8 +1,10 @@
 package io.triggers.api.events;
 
 import io.r2dbc.postgresql.codec.Json;
+import io.triggers.shared.queue.QueueEntry;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -62,10 +64,24 @@ public final class EventRepository {
                    OR EXISTS (SELECT 1 FROM unnest(endpoint.event_types) AS filter(pattern)
                               WHERE right(filter.pattern, 1) = '*'
                                 AND starts_with(event.event_type, left(filter.pattern, -1)))
-                RETURNING event_id
+                RETURNING event_id, endpoint_id
             )
-            SELECT event.id, (SELECT count(*) FROM delivery WHERE delivery.event_id = event.id) AS deliveries
+            SELECT event.id, event.organization_id,
+                   array(SELECT d.endpoint_id::text || ',' || coalesce(ep.rate_limit_per_second::text, '') || ',' || ep.max_in_flight
+                         FROM delivery d JOIN endpoints ep ON ep.id = d.endpoint_id
+                         WHERE d.event_id = event.id) AS targets
             FROM event
+            """;
+
+    // The deliveries still owed of the given events, with their endpoints' limits, to queue them (again).
+    private static final String OWED = """
+            SELECT d.event_id, d.endpoint_id, d.organization_id, e.request_id, ep.rate_limit_per_second, ep.max_in_flight
+            FROM deliveries d
+            JOIN events e ON e.id = d.event_id
+            JOIN endpoints ep ON ep.id = d.endpoint_id
+            WHERE d.event_id = ANY (:eventIds::uuid[])
+              AND d.status IN ('pending', 'failed')
+              AND e.status <> 'acknowledged'
             """;
 
     private static final String FIND_BY_KEYS = """
@@ -138,7 +154,7 @@ public final class EventRepository {
      * idempotency key was already taken is absent from the map. No two events may carry one
      * organization's idempotency key (see {@link GroupCommit}).
      */
-    public Mono<Map<UUID, Long>> insertAll(List<NewEvent> events) {
+    public Mono<Map<UUID, List<QueueEntry>>> insertAll(List<NewEvent> events) {
         HexFormat hex = HexFormat.of();
         return db.sql(INSERT_ALL)
                 .bind("ids", events.stream().map(NewEvent::id).toArray(UUID[]::new))
@@ -151,9 +167,34 @@ public final class EventRepository {
                 .bind("fingerprints", events.stream().map(e -> hex.formatHex(e.fingerprint())).toArray(String[]::new))
                 .bind("requestIds", events.stream().map(NewEvent::requestId).toArray(String[]::new))
                 .bind("createdAts", events.stream().map(e -> e.createdAt().toString()).toArray(String[]::new))
-                .map(row -> Map.entry(row.get("id", UUID.class), row.get("deliveries", Long.class)))
+                .map(row -> {
+                    UUID eventId = row.get("id", UUID.class);
+                    UUID organizationId = row.get("organization_id", UUID.class);
+                    String[] targets = row.get("targets", String[].class);
+                    List<QueueEntry> entries = new ArrayList<>(targets == null ? 0 : targets.length);
+                    for (String target : targets == null ? new String[0] : targets) {
+                        String[] parts = target.split(",", -1);
+                        entries.add(new QueueEntry(eventId, UUID.fromString(parts[0]), organizationId, null,
+                                parts[1].isEmpty() ? null : Integer.valueOf(parts[1]), Integer.parseInt(parts[2])));
+                    }
+                    return Map.entry(eventId, entries);
+                })
                 .all()
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+    }
+
+    /** The deliveries still owed of the given events, as queue entries carrying {@code requestId} (or the event's own). */
+    public Mono<List<QueueEntry>> owed(List<UUID> eventIds, String requestId) {
+        if (eventIds.isEmpty()) {
+            return Mono.just(List.of());
+        }
+        return db.sql(OWED)
+                .bind("eventIds", eventIds.toArray(UUID[]::new))
+                .map(row -> new QueueEntry(row.get("event_id", UUID.class), row.get("endpoint_id", UUID.class),
+                        row.get("organization_id", UUID.class), requestId != null ? requestId : row.get("request_id", String.class),
+                        row.get("rate_limit_per_second", Integer.class), row.get("max_in_flight", Integer.class)))
+                .all()
+                .collectList();
     }
 
     /** The events the given idempotency keys already point at, by key. */

@@ -6,6 +6,7 @@ import io.triggers.api.events.EventRepository.NewEvent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
+import io.triggers.shared.queue.QueueEntry;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -32,7 +33,7 @@ import reactor.core.publisher.MonoSink;
 final class GroupCommit {
 
     /** One request's events; {@code abandoned} once its caller stopped waiting (timed out, went away). */
-    private record Pending(List<NewEvent> events, MonoSink<Map<UUID, Long>> sink, AtomicBoolean abandoned) {
+    private record Pending(List<NewEvent> events, MonoSink<Map<UUID, List<QueueEntry>>> sink, AtomicBoolean abandoned) {
     }
 
     private final EventRepository repository;
@@ -52,7 +53,7 @@ final class GroupCommit {
     }
 
     /** Stores the events (with others' queued meanwhile); emits, as {@link EventRepository#insertAll} does, what was inserted. */
-    Mono<Map<UUID, Long>> insert(List<NewEvent> events) {
+    Mono<Map<UUID, List<QueueEntry>>> insert(List<NewEvent> events) {
         if (events.isEmpty()) {
             return Mono.just(Map.of());
         }

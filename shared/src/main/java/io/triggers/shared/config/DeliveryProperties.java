@@ -15,9 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retrySchedule          the wait before each retry ({@code TRIGGERS_DELIVERY_RETRY_SCHEDULE}); ±20 % jitter
  * @param allowPrivateTargets    let endpoints point at loopback and private addresses (development and tests only)
  * @param maxRetryAfter          the longest {@code Retry-After} of a 429 or 503 that is honoured
- * @param maxInFlightPerEndpoint deliveries to one endpoint at once, per worker; more wait for a slot
- * @param endpointSlotWait       how long a delivery waits for a free slot of its endpoint before it is put off
- *                               to a later round (which uses up no retry step)
+ * @param maxInFlightPerEndpoint the default of an endpoint's {@code max_in_flight}: deliveries to it at once, per worker
  * @param disableAfterFailing    an endpoint failing without a success for this long is disabled
  * @param circuitOpenFor         how long an endpoint's circuit stays open before trial calls
  * @param dnsServers             the DNS servers webhook hosts are looked up on, {@code host:port} (port 53 when left
@@ -35,7 +33,6 @@ public record DeliveryProperties(
         @DefaultValue("16") int maxInFlightPerEndpoint,
         @DefaultValue("5d") Duration disableAfterFailing,
         @DefaultValue("30s") Duration circuitOpenFor,
-        @DefaultValue("1s") Duration endpointSlotWait,
         @DefaultValue List<String> dnsServers,
         @DefaultValue("5s") Duration dnsQueryTimeout,
         @DefaultValue("1h") Duration endpointStateIdle) {
@@ -50,9 +47,6 @@ public record DeliveryProperties(
         }
         if (maxInFlightPerEndpoint < 1) {
             throw new IllegalArgumentException("triggers.delivery.max-in-flight-per-endpoint must be at least 1");
-        }
-        if (endpointSlotWait.isNegative()) {
-            throw new IllegalArgumentException("triggers.delivery.endpoint-slot-wait must not be negative");
         }
         dnsServers = dnsServers == null ? List.of() : List.copyOf(dnsServers);
         dnsServers.forEach(DeliveryProperties::dnsServer);

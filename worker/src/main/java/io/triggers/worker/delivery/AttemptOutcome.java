@@ -11,15 +11,15 @@ import java.time.Duration;
  * @param responseExcerpt the first KiB at most of the response body
  * @param retryAfter      the receiver's Retry-After on a 429 or 503, bounded; null otherwise
  */
-record AttemptOutcome(Integer statusCode, long durationMs, String error, String responseExcerpt, Duration retryAfter) {
+public record AttemptOutcome(Integer statusCode, long durationMs, String error, String responseExcerpt, Duration retryAfter) {
 
     /** A 2xx answer: the only success. */
-    boolean delivered() {
+    public boolean delivered() {
         return statusCode != null && statusCode >= 200 && statusCode < 300;
     }
 
     /** 410 Gone: the receiver says the endpoint no longer exists. */
-    boolean gone() {
+    public boolean gone() {
         return statusCode != null && statusCode == 410;
     }
 
@@ -27,7 +27,7 @@ record AttemptOutcome(Integer statusCode, long durationMs, String error, String 
      * Whether the attempt says the endpoint is unhealthy (for its circuit breaker): no answer, a 5xx
      * or a 429. Other 4xx answers come from a working receiver.
      */
-    boolean endpointUnhealthy() {
+    public boolean endpointUnhealthy() {
         return statusCode == null || statusCode >= 500 || statusCode == 429;
     }
 }

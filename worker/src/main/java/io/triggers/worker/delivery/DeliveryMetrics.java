@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.triggers.worker.endpoints.EndpointGuards;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -30,7 +31,7 @@ import org.springframework.stereotype.Component;
  * </ul>
  */
 @Component
-final class DeliveryMetrics {
+public final class DeliveryMetrics {
 
     private final Map<String, Counter> deliveries = new ConcurrentHashMap<>();
     private final Timer success;
@@ -82,7 +83,7 @@ final class DeliveryMetrics {
     }
 
     /** An attempt that got an answer or failed, and how it was recorded. */
-    void attempted(AttemptOutcome outcome, String recordedAs, int attemptNumber, Instant eventCreatedAt) {
+    public void attempted(AttemptOutcome outcome, String recordedAs, int attemptNumber, Instant eventCreatedAt) {
         (outcome.delivered() ? success : failure).record(outcome.durationMs(), TimeUnit.MILLISECONDS);
         deliveries(recordedAs).increment();
         if (outcome.delivered()) {
@@ -94,7 +95,7 @@ final class DeliveryMetrics {
     }
 
     /** A delivery that died without an attempt (its endpoint is disabled). */
-    void diedUnattempted(int attemptsMade) {
+    public void diedUnattempted(int attemptsMade) {
         deliveries("dead").increment();
         attempts.record(attemptsMade);
     }

@@ -17,11 +17,11 @@ import java.util.UUID;
  * @param notBefore       the receiver's Retry-After ends then; null when it asked nothing
  * @param failingSince    when the endpoint's current run of failures began; null when its last attempt succeeded
  */
-record DeliveryTarget(EventData event, UUID endpointId, String url, List<String> secrets, int attempts,
+public record DeliveryTarget(EventData event, UUID endpointId, String url, List<String> secrets, int attempts,
                       boolean endpointEnabled, String disabledReason, Instant notBefore, Instant failingSince) {
 
     /** What the webhook body is made of. */
-    record EventData(UUID id, UUID organizationId, String eventType, String source, String payloadJson,
+    public record EventData(UUID id, UUID organizationId, String eventType, String source, String payloadJson,
                      String metadataJson, Instant createdAt) {
     }
 }

@@ -1,6 +1,6 @@
 package io.triggers.worker.retention;
 
-import io.triggers.worker.delivery.PeriodicJob;
+import io.triggers.worker.jobs.PeriodicJob;
 import java.time.Duration;
 import java.time.Instant;
 import org.slf4j.Logger;

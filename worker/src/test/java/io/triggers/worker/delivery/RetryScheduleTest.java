@@ -2,25 +2,23 @@ package io.triggers.worker.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.triggers.shared.config.DeliveryProperties;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RetryScheduleTest {
 
-    private final RetrySchedule schedule = new RetrySchedule(new DeliveryProperties(Duration.ofSeconds(15),
-            List.of(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(2)), false, Duration.ofHours(1), 16,
-            Duration.ofDays(5), Duration.ofSeconds(30), Duration.ofSeconds(1), List.of(), Duration.ofSeconds(5), Duration.ofHours(1)));
+    private final RetrySchedule schedule = new RetrySchedule(
+            List.of(Duration.ofSeconds(5), Duration.ofSeconds(30), Duration.ofMinutes(2)));
 
     @Test
-    void eachDeliveryCountWaitsItsStepWithTwentyPercentJitter() {
+    void eachAttemptWaitsItsStepWithTwentyPercentJitter() {
         for (int entry = 0; entry < 500; entry++) {
             String id = "1795316991483-" + entry;
             assertThat(schedule.backoff(id, 1).toMillis()).isBetween(4_000L, 6_000L);
             assertThat(schedule.backoff(id, 2).toMillis()).isBetween(24_000L, 36_000L);
             assertThat(schedule.backoff(id, 3).toMillis()).isBetween(96_000L, 144_000L);
-            // Past the schedule (crash recovery can claim more often), the last step repeats.
+            // Past the schedule the last step repeats.
             assertThat(schedule.backoff(id, 7).toMillis()).isBetween(96_000L, 144_000L);
         }
     }
@@ -34,10 +32,9 @@ class RetryScheduleTest {
     }
 
     @Test
-    void theDeliveryAfterTheLastStepIsTheLast() {
+    void theAttemptAfterTheLastStepIsTheLast() {
         assertThat(schedule.isLast(1)).isFalse();
         assertThat(schedule.isLast(3)).isFalse();
         assertThat(schedule.isLast(4)).isTrue();
-        assertThat(schedule.shortestBackoff()).isEqualTo(Duration.ofSeconds(4));
     }
 }

@@ -1,0 +1,193 @@
+package io.triggers.worker.queue;
+
+import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScriptOutputType;
+import io.lettuce.core.SetArgs;
+import io.lettuce.core.XAddArgs;
+import io.triggers.shared.queue.QueueEntry;
+import io.triggers.shared.queue.QueueKeys;
+import io.triggers.shared.queue.QueueScripts;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The worker's side of the queue: every call is one of the queue's Lua scripts (see
+ * {@link QueueKeys} for the layout and the scripts for what each does), on one shard's keys.
+ * Scripts are called by their SHA1 and sent whole only when Redis does not know them (after a
+ * restart).
+ */
+public final class DeliveryQueue {
+
+    private static final long DEAD_STREAM_MAX_LENGTH = 100_000;
+
+    /** What one pick returned. */
+    public record PickResult(List<Picked> picked, long nextTimerMillis, boolean readyLeft) {
+    }
+
+    /** What a shard holds, by state (see stats.lua). */
+    public record Stats(long queued, long due, long waiting, long inFlight, long endpointsReady, long endpointsThrottled,
+                        long endpointsPaused, long endpointsWaiting) {
+
+        Stats plus(Stats other) {
+            return new Stats(queued + other.queued, due + other.due, waiting + other.waiting, inFlight + other.inFlight,
+                    endpointsReady + other.endpointsReady, endpointsThrottled + other.endpointsThrottled,
+                    endpointsPaused + other.endpointsPaused, endpointsWaiting + other.endpointsWaiting);
+        }
+    }
+
+    private final RedisConnections redis;
+    private final QueueKeys keys;
+    private final Map<QueueScripts, String> shas = new EnumMap<>(QueueScripts.class);
+
+    public DeliveryQueue(RedisConnections redis, QueueKeys keys) {
+        this.redis = redis;
+        this.keys = keys;
+        for (QueueScripts script : QueueScripts.values()) {
+            shas.put(script, sha1(script.source()));
+        }
+    }
+
+    public QueueKeys keys() {
+        return keys;
+    }
+
+    /**
+     * Hands out up to {@code count} deliveries of a shard, fairly, leased until now + {@code lease}.
+     * Blocking: call it from the dispatcher's own thread only.
+     *
+     * @param busy for the endpoints this replica is delivering to now, how many deliveries are in flight
+     */
+    public PickResult pick(int shard, int count, Duration lease, Map<UUID, Integer> busy) {
+        List<String> args = new ArrayList<>(4 + busy.size() * 2);
+        args.add(keys.base(shard));
+        args.add(Long.toString(System.currentTimeMillis()));
+        args.add(Integer.toString(count));
+        args.add(Long.toString(lease.toMillis()));
+        busy.forEach((endpoint, n) -> {
+            args.add(endpoint.toString());
+            args.add(Integer.toString(n));
+        });
+        List<Object> reply = evalSync(QueueScripts.PICK, shard, args.toArray(String[]::new));
+        List<Picked> picked = new ArrayList<>((reply.size() - 2) / 5);
+        for (int i = 2; i + 4 < reply.size(); i += 5) {
+            picked.add(new Picked(shard, UUID.fromString(text(reply.get(i))), text(reply.get(i + 1)), UUID.fromString(text(reply.get(i + 2))),
+                    text(reply.get(i + 3)), UUID.fromString(text(reply.get(i + 4)))));
+        }
+        return new PickResult(picked, ((Number) reply.get(0)).longValue(), ((Number) reply.get(1)).longValue() == 1);
+    }
+
+    /** Acknowledges a delivery: nothing more is owed of it. Emits whether this replica still held its lease. */
+    public Mono<Boolean> acknowledge(Picked delivery, long pauseUntilMillis) {
+        return settle(delivery, "ack", 0, pauseUntilMillis);
+    }
+
+    /** Leaves a delivery pending, due again at {@code dueMillis}; optionally pauses its whole endpoint. */
+    public Mono<Boolean> retryAt(Picked delivery, long dueMillis, long pauseUntilMillis) {
+        return settle(delivery, "retry", dueMillis, pauseUntilMillis);
+    }
+
+    private Mono<Boolean> settle(Picked delivery, String action, long at, long pauseUntil) {
+        return eval(QueueScripts.SETTLE, delivery.shard(), keys.base(delivery.shard()), delivery.endpointId().toString(),
+                delivery.entryId(), delivery.eventId().toString(), action, Long.toString(at), Long.toString(pauseUntil))
+                .map(reply -> ((Number) reply).longValue() == 1);
+    }
+
+    /** Extends the leases of deliveries of one shard until {@code untilMillis}; emits how many were still held. */
+    public Mono<Long> renew(int shard, List<Picked> deliveries, long untilMillis) {
+        List<String> args = new ArrayList<>(2 + deliveries.size() * 2);
+        args.add(keys.base(shard));
+        args.add(Long.toString(untilMillis));
+        for (Picked delivery : deliveries) {
+            args.add(delivery.endpointId().toString());
+            args.add(delivery.entryId());
+        }
+        return eval(QueueScripts.RENEW, shard, args.toArray(String[]::new)).map(reply -> ((Number) reply).longValue());
+    }
+
+    /** Queues a delivery unless it is queued; emits whether it was not. */
+    public Mono<Boolean> enqueue(QueueEntry entry) {
+        return eval(QueueScripts.ENQUEUE, keys.shardOf(entry.organizationId()), entry.enqueueArguments(keys))
+                .map(reply -> ((Number) reply).longValue() == 1);
+    }
+
+    /** What every shard holds, added up. */
+    public Mono<Stats> stats() {
+        String now = Long.toString(System.currentTimeMillis());
+        return Flux.range(0, keys.shards())
+                .concatMap(shard -> eval(QueueScripts.STATS, shard, keys.base(shard), now))
+                .map(reply -> {
+                    List<?> values = (List<?>) reply;
+                    long[] n = new long[8];
+                    for (int i = 0; i < n.length; i++) {
+                        n[i] = ((Number) values.get(i)).longValue();
+                    }
+                    return new Stats(n[0], n[1], n[2], n[3], n[4], n[5], n[6], n[7]);
+                })
+                .reduce(new Stats(0, 0, 0, 0, 0, 0, 0, 0), Stats::plus);
+    }
+
+    /** Copies a dead delivery to the dead-letter stream (capped at about 100 000 entries). */
+    public Mono<String> deadLetter(Map<String, String> fields) {
+        return redis.reactive().xadd(keys.dead(), XAddArgs.Builder.maxlen(DEAD_STREAM_MAX_LENGTH).approximateTrimming(), fields);
+    }
+
+    /** Dead-letter stream length (for the metrics). */
+    public Mono<Long> deadLetters() {
+        return redis.reactive().xlen(keys.dead());
+    }
+
+    /** Takes the named lock for {@code ttl} if nobody holds it (SET NX PX); emits whether it was taken. */
+    public Mono<Boolean> tryLock(String name, Duration ttl) {
+        return redis.reactive().set(keys.lock(name), "held", SetArgs.Builder.nx().px(ttl.toMillis()))
+                .map("OK"::equals)
+                .defaultIfEmpty(false);
+    }
+
+    /** Deletes the first version's single stream: what it held is still owed in PostgreSQL, and the reconciler queues it. */
+    public Mono<Long> deleteLegacyStream() {
+        return redis.reactive().del(keys.legacyEvents());
+    }
+
+    private Mono<Object> eval(QueueScripts script, int shard, String... args) {
+        String[] key = {keys.ready(shard)};
+        return redis.reactive().<Object>evalsha(shas.get(script), outputType(script), key, args)
+                .onErrorResume(RedisNoScriptException.class,
+                        e -> redis.reactive().<Object>eval(script.source(), outputType(script), key, args))
+                .single();
+    }
+
+    private List<Object> evalSync(QueueScripts script, int shard, String... args) {
+        String[] key = {keys.ready(shard)};
+        try {
+            return redis.sync().evalsha(shas.get(script), ScriptOutputType.MULTI, key, args);
+        } catch (RedisNoScriptException e) {
+            return redis.sync().eval(script.source(), ScriptOutputType.MULTI, key, args);
+        }
+    }
+
+    private static ScriptOutputType outputType(QueueScripts script) {
+        return script == QueueScripts.STATS || script == QueueScripts.PICK ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
+    }
+
+    private static String text(Object value) {
+        return value instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(value);
+    }
+
+    private static String sha1(String source) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(source.getBytes(StandardCharsets.UTF_8)));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

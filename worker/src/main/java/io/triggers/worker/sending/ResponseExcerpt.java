@@ -1,0 +1,68 @@
+package io.triggers.worker.sending;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferUtils;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * What is kept of a receiver's answer: its first {@link #KEPT_BYTES} bytes as text. At most
+ * {@link #READ_BYTES} are read: a longer body is cancelled there, which makes Reactor Netty close
+ * the connection instead of draining it back into the pool, so a receiver streaming without end
+ * costs a delivery no more than that.
+ */
+public final class ResponseExcerpt {
+
+    static final int KEPT_BYTES = 1024;
+    static final int READ_BYTES = 64 * 1024;
+
+    private ResponseExcerpt() {
+    }
+
+    /** The excerpt of {@code body} (empty text for no body), read as described above. */
+    static Mono<String> read(Flux<DataBuffer> body) {
+        return Mono.defer(() -> {
+            ByteBuffer kept = ByteBuffer.allocate(KEPT_BYTES);
+            long[] read = {0};
+            return body.<DataBuffer>handle((buffer, sink) -> {
+                        try {
+                            int length = buffer.readableByteCount();
+                            read[0] += length;
+                            int take = Math.min(kept.remaining(), length);
+                            if (take > 0) {
+                                byte[] bytes = new byte[take];
+                                buffer.read(bytes);
+                                kept.put(bytes);
+                            }
+                        } finally {
+                            DataBufferUtils.release(buffer);
+                        }
+                        if (read[0] >= READ_BYTES) {
+                            sink.complete(); // cancels the rest of the body
+                        }
+                    })
+                    .then(Mono.fromSupplier(() -> decode(kept)));
+        });
+    }
+
+    /**
+     * UTF-8 text of the kept bytes: a character cut at the end and invalid bytes are dropped and
+     * NULs removed, so the text is at most {@link #KEPT_BYTES} bytes and PostgreSQL accepts it.
+     */
+    private static String decode(ByteBuffer kept) {
+        kept.flip();
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.IGNORE)
+                .onUnmappableCharacter(CodingErrorAction.IGNORE);
+        CharBuffer chars = CharBuffer.allocate(KEPT_BYTES);
+        decoder.decode(kept, chars, true);
+        decoder.flush(chars);
+        chars.flip();
+        return chars.toString().replace("\u0000", "");
+    }
+}

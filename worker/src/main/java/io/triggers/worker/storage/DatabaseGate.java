@@ -1,0 +1,118 @@
+package io.triggers.worker.storage;
+
+import io.r2dbc.spi.R2dbcException;
+import io.r2dbc.spi.R2dbcNonTransientResourceException;
+import io.r2dbc.spi.R2dbcTransientException;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Pauses delivery while PostgreSQL is unreachable. An outcome that cannot be stored must not be
+ * acknowledged, so there is no point in reading (or reclaiming) entries meanwhile: the first
+ * storage failure closes the gate, reads and reclaims wait, and a {@code SELECT 1} every second
+ * opens it again once PostgreSQL answers. Entries that failed stay pending and are retried.
+ */
+@Component
+public final class DatabaseGate implements SmartLifecycle {
+
+    private static final Logger log = LoggerFactory.getLogger(DatabaseGate.class);
+    private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
+    private static final Duration WAIT_STEP = Duration.ofMillis(100);
+
+    private final DatabaseClient db;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Disposable probing;
+    private volatile boolean running;
+
+    DatabaseGate(DatabaseClient db) {
+        this.db = db;
+    }
+
+    /**
+     * Whether the failure says PostgreSQL is unreachable, shutting down, out of resources or too
+     * slow: something waiting will cure. A data or constraint error is not one (pausing would not
+     * help, and the entry must not keep giving its retry step back).
+     */
+    public static boolean isStorageFailure(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof DataAccessResourceFailureException
+                    || cause instanceof TransientDataAccessException
+                    || cause instanceof R2dbcNonTransientResourceException
+                    || cause instanceof R2dbcTransientException
+                    || cause instanceof TimeoutException) {
+                return true;
+            }
+            if (cause instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null
+                    && (r2dbc.getSqlState().startsWith("08") || r2dbc.getSqlState().startsWith("53") || r2dbc.getSqlState().startsWith("57"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Closes the gate if {@code failure} is a storage failure; emits whether it was one. */
+    public boolean closeIfStorageFailure(Throwable failure) {
+        if (!isStorageFailure(failure)) {
+            return false;
+        }
+        if (closed.compareAndSet(false, true)) {
+            log.warn("PostgreSQL is failing ({}); delivery pauses until it answers again", failure.toString());
+            probing = Flux.interval(PROBE_EVERY)
+                    .concatMap(tick -> db.sql("SELECT 1").map(row -> 1).one()
+                            .timeout(PROBE_EVERY)
+                            .thenReturn(true)
+                            .onErrorReturn(false))
+                    .filter(Boolean::booleanValue)
+                    .next()
+                    .subscribe(up -> open());
+        }
+        return true;
+    }
+
+    private void open() {
+        if (closed.compareAndSet(true, false)) {
+            log.info("PostgreSQL answers again; delivery resumes");
+        }
+    }
+
+    public boolean isOpen() {
+        return !closed.get();
+    }
+
+    /** Completes at once while the gate is open, otherwise within 100 ms of its opening again. */
+    public Mono<Void> whenOpen() {
+        return Mono.defer(() -> isOpen() ? Mono.empty() : Flux.interval(WAIT_STEP).filter(tick -> isOpen()).next().then());
+    }
+
+    @Override
+    public void start() {
+        running = true;
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        Disposable probe = probing;
+        if (probe != null) {
+            probe.dispose();
+        }
+        // Whoever waits is let go (the consumer is stopping anyway).
+        closed.set(false);
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}

@@ -1,0 +1,278 @@
+package io.triggers.worker.storage;
+
+import io.triggers.worker.delivery.AttemptOutcome;
+import io.triggers.worker.delivery.DeliveryTarget;
+import io.r2dbc.postgresql.codec.Json;
+import io.triggers.shared.crypto.SecretCipher;
+import io.triggers.shared.crypto.SecretCipher.UndecryptableSecret;
+import io.triggers.shared.logging.ThrottledLog;
+import io.triggers.shared.ids.UuidV7;
+import io.triggers.shared.time.Timestamps;
+import io.triggers.worker.delivery.DeliveryTarget.EventData;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.r2dbc.core.DatabaseClient;
+import org.springframework.r2dbc.core.Parameter;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+
+/**
+ * What the worker reads and writes in PostgreSQL. The three statements every delivery makes
+ * (what is owed, the attempt, the event's status) are shared by concurrent deliveries
+ * ({@link Coalescer}): one statement and one commit for many.
+ */
+@Component
+public final class DeliveryRepository {
+
+    // Deliveries still owed: not delivered or dead yet, event neither acknowledged nor deleted.
+    private static final String OWED = """
+            SELECT e.id, e.organization_id, e.event_type, e.source, e.payload, e.metadata, e.created_at,
+                   d.endpoint_id, d.attempts, d.next_attempt_at,
+                   ep.url, ep.secret, ep.previous_secret, ep.previous_secret_expires_at, ep.enabled, ep.disabled_reason,
+                   ep.failing_since
+            FROM events e
+            JOIN deliveries d ON d.event_id = e.id
+            JOIN endpoints ep ON ep.id = d.endpoint_id
+            WHERE e.id = ANY (:eventIds::uuid[])
+              AND e.status <> 'acknowledged'
+              AND d.status IN ('pending', 'failed')
+            """;
+
+    // The attempt rows and the deliveries' new states, for many attempts in one statement.
+    private static final String RECORD_ATTEMPTS = """
+            WITH input AS (
+                SELECT * FROM unnest(:eventIds::uuid[], :endpointIds::uuid[], :statuses::text[], :statusCodes::int[],
+                                     :errors::text[], :lastErrors::text[], :notBefores::timestamptz[], :attemptIds::uuid[],
+                                     :durations::int[], :excerpts::text[], :attemptedAts::timestamptz[])
+                    AS i(event_id, endpoint_id, status, status_code, error, last_error, not_before, attempt_id,
+                         duration_ms, excerpt, attempted_at)
+            ), delivery AS (
+                UPDATE deliveries d
+                SET status = i.status,
+                    attempts = d.attempts + 1,
+                    last_attempt_at = i.attempted_at,
+                    last_status_code = i.status_code,
+                    last_error = i.last_error,
+                    next_attempt_at = i.not_before,
+                    delivered_at = CASE WHEN i.status = 'delivered' THEN i.attempted_at ELSE d.delivered_at END,
+                    updated_at = i.attempted_at
+                FROM input i
+                WHERE d.event_id = i.event_id AND d.endpoint_id = i.endpoint_id
+                RETURNING d.event_id, d.endpoint_id, d.organization_id, d.attempts, i.attempt_id, i.status_code,
+                          i.duration_ms, i.error, i.excerpt, i.attempted_at
+            )
+            INSERT INTO delivery_attempts (id, event_id, endpoint_id, organization_id, attempt, status_code,
+                                           duration_ms, error, response_excerpt, attempted_at)
+            SELECT attempt_id, event_id, endpoint_id, organization_id, attempts, status_code,
+                   duration_ms, error, excerpt, attempted_at
+            FROM delivery
+            """;
+
+    // Retries exhausted (or the endpoint gone) without a new attempt: the last error stays, or the reason is recorded.
+    private static final String MARK_DEAD = """
+            UPDATE deliveries
+            SET status = 'dead', last_error = coalesce(:reason, last_error), next_attempt_at = NULL, updated_at = :now
+            WHERE event_id = :eventId AND endpoint_id = :endpointId AND status IN ('pending', 'failed')
+            """;
+
+    // Each event's status follows from its deliveries; an acknowledged event keeps its status.
+    private static final String REFRESH_EVENT_STATUSES = """
+            UPDATE events e
+            SET status = summary.status,
+                delivered_at = CASE WHEN summary.status = 'delivered' THEN coalesce(e.delivered_at, :now) ELSE e.delivered_at END,
+                updated_at = :now
+            FROM (SELECT d.event_id,
+                         CASE WHEN bool_and(d.status = 'delivered') THEN 'delivered'
+                              WHEN bool_or(d.status = 'dead') THEN 'dead'
+                              WHEN bool_or(d.status = 'failed') THEN 'failed'
+                              ELSE 'pending' END AS status
+                  FROM deliveries d WHERE d.event_id = ANY (:eventIds::uuid[])
+                  GROUP BY d.event_id) summary
+            WHERE e.id = summary.event_id
+              AND e.status <> 'acknowledged'
+              AND e.status <> summary.status
+            """;
+
+    private static final String ENDPOINT_RECOVERED = "UPDATE endpoints SET failing_since = NULL WHERE id = :id";
+
+    // Starts (or continues) the endpoint's run of failures; disables it once the run is long enough.
+    private static final String ENDPOINT_FAILED = """
+            UPDATE endpoints
+            SET failing_since = coalesce(failing_since, :now),
+                enabled = enabled AND coalesce(failing_since, :now) > :disableBefore,
+                disabled_at = CASE WHEN enabled AND coalesce(failing_since, :now) <= :disableBefore THEN :now ELSE disabled_at END,
+                disabled_reason = CASE WHEN enabled AND coalesce(failing_since, :now) <= :disableBefore
+                                       THEN 'failing continuously since '
+                                            || to_char(coalesce(failing_since, :now) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')
+                                       ELSE disabled_reason END,
+                updated_at = CASE WHEN enabled AND coalesce(failing_since, :now) <= :disableBefore THEN :now ELSE updated_at END
+            WHERE id = :id
+            """;
+
+    private static final String ENDPOINT_GONE = """
+            UPDATE endpoints
+            SET enabled = false, disabled_at = :now, updated_at = :now,
+                disabled_reason = 'the receiver answered 410 Gone'
+            WHERE id = :id AND enabled
+            """;
+
+    /** One attempt to store; equal only to itself (each has its own id). */
+    private record Attempt(UUID attemptId, DeliveryTarget target, AttemptOutcome outcome, String status, Instant notBefore,
+                           Instant attemptedAt) {
+    }
+
+    private static final int MAX_BATCH = 256;
+    private static final int MAX_CONCURRENT_BATCHES = 4;
+
+    private static final Logger log = LoggerFactory.getLogger(DeliveryRepository.class);
+
+    private final DatabaseClient db;
+    private final SecretCipher cipher;
+    private final ThrottledLog undecryptable = new ThrottledLog(log, Duration.ofSeconds(10));
+    private final Coalescer<UUID, List<DeliveryTarget>> owed;
+    private final Coalescer<Attempt, Boolean> attempts;
+    private final Coalescer<UUID, Boolean> eventStatuses;
+
+    DeliveryRepository(DatabaseClient db, SecretCipher cipher) {
+        this.db = db;
+        this.cipher = cipher;
+        // Concurrent deliveries share statements (and commits): reading what is owed, storing
+        // attempts, refreshing event statuses. A batch fails as a whole only when the database is down.
+        this.owed = new Coalescer<>(this::owedBatch, null, DatabaseGate::isStorageFailure, MAX_BATCH, MAX_CONCURRENT_BATCHES);
+        this.attempts = new Coalescer<>(this::recordBatch, attempt -> List.of(attempt.target().event().id(), attempt.target().endpointId()),
+                DatabaseGate::isStorageFailure, MAX_BATCH, MAX_CONCURRENT_BATCHES);
+        this.eventStatuses = new Coalescer<>(this::refreshBatch, null, DatabaseGate::isStorageFailure, MAX_BATCH, MAX_CONCURRENT_BATCHES);
+    }
+
+    /** The deliveries still owed for the event, with what is needed to make them. */
+    public Mono<List<DeliveryTarget>> owed(UUID eventId) {
+        return owed.submit(eventId).defaultIfEmpty(List.of());
+    }
+
+    private Mono<Map<UUID, List<DeliveryTarget>>> owedBatch(List<UUID> eventIds) {
+        Instant now = Timestamps.now();
+        return db.sql(OWED)
+                .bind("eventIds", eventIds.toArray(UUID[]::new))
+                .map(row -> {
+                    EventData event = new EventData(
+                            row.get("id", UUID.class),
+                            row.get("organization_id", UUID.class),
+                            row.get("event_type", String.class),
+                            row.get("source", String.class),
+                            row.get("payload", Json.class).asString(),
+                            row.get("metadata", Json.class).asString(),
+                            row.get("created_at", Instant.class));
+                    UUID endpointId = row.get("endpoint_id", UUID.class);
+                    return new DeliveryTarget(event, endpointId, row.get("url", String.class),
+                            secrets(endpointId, row.get("secret", String.class), row.get("previous_secret", String.class),
+                                    row.get("previous_secret_expires_at", Instant.class), now), row.get("attempts", Integer.class), row.get("enabled", Boolean.class),
+                            row.get("disabled_reason", String.class), row.get("next_attempt_at", Instant.class),
+                            row.get("failing_since", Instant.class));
+                })
+                .all()
+                .collect(HashMap::new, (byEvent, target) -> byEvent.computeIfAbsent(target.event().id(), id -> new ArrayList<>()).add(target));
+    }
+
+    /**
+     * The endpoint's signing secrets, decrypted: the current one, then the previous one while it is
+     * valid. Empty when the current one cannot be decrypted (its key is missing from
+     * TRIGGERS_ENCRYPTION_KEYS): the delivery then fails without a call, and the rest of the batch
+     * goes on.
+     */
+    private List<String> secrets(UUID endpointId, String current, String previous, Instant previousExpires, Instant now) {
+        try {
+            String opened = cipher.open(current, endpointId);
+            if (previous == null || previousExpires == null || !previousExpires.isAfter(now)) {
+                return List.of(opened);
+            }
+            try {
+                return List.of(opened, cipher.open(previous, endpointId));
+            } catch (UndecryptableSecret e) {
+                undecryptable.warn("endpoint {}: previous signing secret not used: {}", endpointId, e.getMessage());
+                return List.of(opened);
+            }
+        } catch (UndecryptableSecret e) {
+            undecryptable.warn("endpoint {}: cannot sign: {}", endpointId, e.getMessage());
+            return List.of();
+        }
+    }
+
+    /** Stores an attempt; {@code status} is the delivery's new status (delivered, failed or dead). */
+    public Mono<Void> recordAttempt(DeliveryTarget target, AttemptOutcome outcome, String status, Instant notBefore, Instant attemptedAt) {
+        return attempts.submit(new Attempt(UuidV7.next(), target, outcome, status, notBefore, attemptedAt)).then();
+    }
+
+    private Mono<Map<Attempt, Boolean>> recordBatch(List<Attempt> batch) {
+        // One order for every batch, so two batches lock delivery rows in the same order.
+        List<Attempt> sorted = new ArrayList<>(batch);
+        sorted.sort(Comparator.comparing((Attempt a) -> a.target().event().id()).thenComparing(a -> a.target().endpointId()));
+        return db.sql(RECORD_ATTEMPTS)
+                .bind("eventIds", sorted.stream().map(a -> a.target().event().id()).toArray(UUID[]::new))
+                .bind("endpointIds", sorted.stream().map(a -> a.target().endpointId()).toArray(UUID[]::new))
+                .bind("statuses", sorted.stream().map(Attempt::status).toArray(String[]::new))
+                .bind("statusCodes", sorted.stream().map(a -> a.outcome().statusCode()).toArray(Integer[]::new))
+                .bind("errors", sorted.stream().map(a -> a.outcome().error()).toArray(String[]::new))
+                .bind("lastErrors", sorted.stream().map(a -> lastError(a.outcome())).toArray(String[]::new))
+                .bind("notBefores", sorted.stream().map(a -> a.notBefore() == null ? null : a.notBefore().toString()).toArray(String[]::new))
+                .bind("attemptIds", sorted.stream().map(Attempt::attemptId).toArray(UUID[]::new))
+                .bind("durations", sorted.stream().map(a -> (int) Math.min(a.outcome().durationMs(), Integer.MAX_VALUE)).toArray(Integer[]::new))
+                .bind("excerpts", sorted.stream().map(a -> a.outcome().responseExcerpt()).toArray(String[]::new))
+                .bind("attemptedAts", sorted.stream().map(a -> a.attemptedAt().toString()).toArray(String[]::new))
+                .then()
+                .thenReturn(Map.of());
+    }
+
+    /** What the delivery shows as its last error: the failure, or the HTTP status a receiver refused with. */
+    private static String lastError(AttemptOutcome outcome) {
+        if (outcome.delivered()) {
+            return null;
+        }
+        return outcome.error() != null ? outcome.error() : "HTTP " + outcome.statusCode();
+    }
+
+    public Mono<Void> markDead(DeliveryTarget target, String reason, Instant now) {
+        return db.sql(MARK_DEAD)
+                .bind("reason", Parameter.fromOrEmpty(reason, String.class))
+                .bind("now", now)
+                .bind("eventId", target.event().id())
+                .bind("endpointId", target.endpointId())
+                .then();
+    }
+
+    /** Sets the event's status from its deliveries'. */
+    public Mono<Void> refreshEventStatus(UUID eventId) {
+        return eventStatuses.submit(eventId).then();
+    }
+
+    private Mono<Map<UUID, Boolean>> refreshBatch(List<UUID> eventIds) {
+        return db.sql(REFRESH_EVENT_STATUSES)
+                .bind("eventIds", eventIds.stream().distinct().sorted().toArray(UUID[]::new))
+                .bind("now", Timestamps.now())
+                .then()
+                .thenReturn(Map.of());
+    }
+
+    public Mono<Void> endpointRecovered(UUID endpointId) {
+        return db.sql(ENDPOINT_RECOVERED).bind("id", endpointId).then();
+    }
+
+    public Mono<Void> endpointFailed(UUID endpointId, Instant now, Duration disableAfter) {
+        return db.sql(ENDPOINT_FAILED)
+                .bind("now", now)
+                .bind("disableBefore", now.minus(disableAfter))
+                .bind("id", endpointId)
+                .then();
+    }
+
+    public Mono<Void> endpointGone(UUID endpointId, Instant now) {
+        return db.sql(ENDPOINT_GONE).bind("now", now).bind("id", endpointId).then();
+    }
+}
