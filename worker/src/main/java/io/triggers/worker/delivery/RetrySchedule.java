@@ -3,6 +3,7 @@ package io.triggers.worker.delivery;
 import io.triggers.shared.config.DeliveryProperties;
 import java.time.Duration;
 import java.util.List;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -16,6 +17,7 @@ public final class RetrySchedule {
 
     private final List<Duration> steps;
 
+    @Autowired
     public RetrySchedule(DeliveryProperties delivery) {
         this(delivery.retrySchedule());
     }
