@@ -66,10 +66,39 @@ final class ApiClient {
         return accepted.body().get("event_id").stringValue();
     }
 
+    /**
+     * Ingests events with {@code POST /v1/events/batch}, up to 500 bodies a call, and returns their ids
+     * in order (asserting the 200 and every item's 201).
+     */
+    java.util.List<String> ingestBatch(String key, java.util.List<String> eventBodies) {
+        java.util.List<String> ids = new java.util.ArrayList<>(eventBodies.size());
+        for (int from = 0; from < eventBodies.size(); from += 500) {
+            java.util.List<String> chunk = eventBodies.subList(from, Math.min(from + 500, eventBodies.size()));
+            // A batch of 500 may take a while on a busy machine; not retried, so as not to ingest twice.
+            Response answer = call("POST", "/v1/events/batch", key, "{\"events\":[" + String.join(",", chunk) + "]}", Map.of(),
+                    Duration.ofSeconds(60));
+            if (answer.status() != 200) {
+                throw new IllegalStateException("batch not accepted: " + answer.status() + " " + answer.body());
+            }
+            for (JsonNode result : answer.body().get("results")) {
+                if (result.get("status").intValue() != 201) {
+                    throw new IllegalStateException("batch item not created: " + result);
+                }
+                ids.add(result.get("event_id").stringValue());
+            }
+        }
+        return ids;
+    }
+
     /** Sends a request; a connection that fails (refused, reset) is an {@link IllegalStateException}. */
     Response call(String method, String path, String bearer, String body, Map<String, String> headers) {
+        return call(method, path, bearer, body, headers, Duration.ofSeconds(10));
+    }
+
+    /** {@link #call(String, String, String, String, Map)} waiting up to {@code timeout} for the answer. */
+    Response call(String method, String path, String bearer, String body, Map<String, String> headers, Duration timeout) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
-                .timeout(Duration.ofSeconds(10))
+                .timeout(timeout)
                 .header("Content-Type", "application/json")
                 // A new connection per request: see the surefire settings in the parent pom.
                 .header("Connection", "close")

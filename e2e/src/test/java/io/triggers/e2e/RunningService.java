@@ -6,6 +6,7 @@ import io.triggers.api.TriggersApi;
 import io.triggers.e2e.ApiClient.Response;
 import io.triggers.testing.TcpProxy;
 import io.triggers.testing.TestDatabase;
+import io.triggers.testing.TestRedisCluster;
 import io.triggers.testing.TestServers;
 import io.triggers.worker.TriggersWorker;
 import java.io.IOException;
@@ -30,6 +31,11 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The whole service, api and worker, running in this JVM on its own test database and Redis
  * prefix, driven over real HTTP.
+ *
+ * <p>Started with {@link #start()} and friends, or, for the less common set-ups (a Redis Cluster, no
+ * worker in this JVM), with {@link #with(Map)}. Further workers can be started in this JVM
+ * ({@link #startWorker}) or in their own JVM ({@link #startWorkerProcess}), the latter to be killed with
+ * SIGKILL.
  */
 final class RunningService implements AutoCloseable {
 
@@ -40,6 +46,7 @@ final class RunningService implements AutoCloseable {
     final String adminToken = "admin-" + UUID.randomUUID();
     private final ConfigurableApplicationContext api;
     private final List<ConfigurableApplicationContext> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<AppProcess> workerProcesses = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, String> common;
     private final ApiClient client;
     private final HttpClient workerHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
@@ -50,11 +57,23 @@ final class RunningService implements AutoCloseable {
     final TcpProxy postgresProxy;
     final TcpProxy redisProxy;
 
-    private RunningService(Map<String, String> extra, boolean behindProxies) {
+    private RunningService(Map<String, String> extra, boolean behindProxies, TestRedisCluster cluster, int workerCount) {
+        if (behindProxies && cluster != null) {
+            throw new IllegalArgumentException("a service behind proxies runs on the standalone test Redis only");
+        }
         TestServers servers = TestServers.get();
         database = servers.newDatabase();
         redisPrefix = servers.newRedisPrefix();
         common = new HashMap<>(servers.appProperties(database, redisPrefix));
+        if (cluster != null) {
+            common.remove("spring.data.redis.url");
+            common.put("spring.data.redis.cluster.nodes", cluster.nodes());
+            // Spring Boot prefers the cluster settings; these only catch an app that still opens a
+            // standalone connection of its own (from the standalone connection details): it fails at
+            // a closed port instead of quietly using the machine's Redis on localhost:6379.
+            common.put("spring.data.redis.host", "127.0.0.1");
+            common.put("spring.data.redis.port", "1");
+        }
         if (behindProxies) {
             postgresProxy = new TcpProxy(database.host(), database.port());
             redisProxy = new TcpProxy(servers.redisUri().getHost(), servers.redisUri().getPort());
@@ -73,10 +92,13 @@ final class RunningService implements AutoCloseable {
         apiProperties.put("management.server.port", "0");
         // The api migrates the schema; the worker starts after it, as in production.
         api = run(TriggersApi.application(), apiProperties);
-        startWorker(Map.of());
+        for (int i = 0; i < workerCount; i++) {
+            startWorker(Map.of());
+        }
         client = new ApiClient("http://127.0.0.1:" + api.getEnvironment().getProperty("local.server.port"));
-        redisClient = RedisClient.create(servers.redisUri());
-        redis = redisClient.connect();
+        // The tests' own look into Redis (streamEntryOf, isPending, ...) reads the standalone test Redis.
+        redisClient = cluster == null ? RedisClient.create(servers.redisUri()) : null;
+        redis = cluster == null ? redisClient.connect() : null;
     }
 
     /** Starts one more worker replica, with extra settings on top of the service's. */
@@ -85,6 +107,20 @@ final class RunningService implements AutoCloseable {
         properties.putAll(extra);
         ConfigurableApplicationContext worker = run(TriggersWorker.application(), properties);
         workers.add(worker);
+        return worker;
+    }
+
+    /**
+     * Starts one more worker replica in a JVM of its own, with extra settings on top of the service's,
+     * and waits until it is live. Kill it with {@link AppProcess#kill()} (SIGKILL) to test what a
+     * crashed replica leaves behind; whatever is still running is stopped when the service closes.
+     */
+    AppProcess startWorkerProcess(Map<String, String> extra) {
+        Map<String, String> settings = new HashMap<>(common);
+        settings.putAll(extra);
+        settings.remove("server.port"); // AppProcess gives it a port of its own
+        AppProcess worker = AppProcess.start("worker", TriggersWorker.class, settings, AppProcess.freePort());
+        workerProcesses.add(worker);
         return worker;
     }
 
@@ -138,16 +174,52 @@ final class RunningService implements AutoCloseable {
     }
 
     static RunningService start() {
-        return new RunningService(Map.of(), false);
+        return with(Map.of()).start();
     }
 
     static RunningService start(Map<String, String> extra) {
-        return new RunningService(extra, false);
+        return with(extra).start();
     }
 
     /** The service with its PostgreSQL and Redis connections going through {@link TcpProxy}s the test can cut. */
     static RunningService startBehindProxies(Map<String, String> extra) {
-        return new RunningService(extra, true);
+        return new RunningService(extra, true, null, 1);
+    }
+
+    /** A service with these settings on top of the tests' defaults, to be set up further and started. */
+    static Builder with(Map<String, String> extra) {
+        return new Builder(extra);
+    }
+
+    /** How to start a service: which Redis, and how many workers in this JVM. */
+    static final class Builder {
+
+        private final Map<String, String> extra;
+        private TestRedisCluster cluster;
+        private int workers = 1;
+
+        private Builder(Map<String, String> extra) {
+            this.extra = Map.copyOf(extra);
+        }
+
+        /**
+         * Both apps on this Redis Cluster ({@code spring.data.redis.cluster.nodes}) instead of the
+         * standalone test Redis. The test's own Redis helpers ({@link RunningService#redis()},
+         * {@link RunningService#streamEntryOf}, ...) are not available then.
+         */
+        Builder onCluster(TestRedisCluster cluster) {
+                return this;
+        }
+
+        /** How many worker replicas start in this JVM with the api (default one; zero for none). */
+        Builder workers(int count) {
+            this.workers = count;
+            return this;
+        }
+
+        RunningService start() {
+            return new RunningService(extra, false, cluster, workers);
+        }
     }
 
     private static ConfigurableApplicationContext run(SpringApplicationBuilder application, Map<String, String> properties) {
@@ -161,9 +233,19 @@ final class RunningService implements AutoCloseable {
         return client.newOrganizationKey(adminToken, name);
     }
 
+    /** Creates an organization without an ingest rate limit ({@code rate_limit_per_minute: 0}) and returns its API key. */
+    String newUnlimitedOrganizationKey(String name) {
+        return client.newUnlimitedOrganizationKey(adminToken, name);
+    }
+
     /** Creates an endpoint for {@code url} and returns its body (id, secret, …). */
     JsonNode newEndpoint(String key, String url) {
         return client.newEndpoint(key, url);
+    }
+
+    /** Ingests events with the batch API (up to 500 bodies a call) and returns their ids, asserting each item's 201. */
+    List<String> ingestBatch(String key, List<String> eventBodies) {
+        return client.ingestBatch(key, eventBodies);
     }
 
     /** Ingests a small event for the key's organization and returns its id (asserting the 201). */
@@ -196,7 +278,14 @@ final class RunningService implements AutoCloseable {
     }
 
     RedisCommandsView redis() {
-        return new RedisCommandsView(redis.sync(), redisPrefix);
+        return new RedisCommandsView(standaloneRedis().sync(), redisPrefix);
+    }
+
+    private StatefulRedisConnection<String, String> standaloneRedis() {
+        if (redis == null) {
+            throw new IllegalStateException("this service runs on a Redis Cluster; the tests' Redis helpers read the standalone test Redis");
+        }
+        return redis;
     }
 
     /** Direct Redis access for assertions. */
@@ -205,7 +294,7 @@ final class RunningService implements AutoCloseable {
 
     /** The delivery queue, read directly. */
     io.triggers.testing.TestQueue queue() {
-        return new io.triggers.testing.TestQueue(redis.sync(), redisPrefix);
+        return new io.triggers.testing.TestQueue(standaloneRedis().sync(), redisPrefix);
     }
 
     /** The event's first queued delivery, if any. */
@@ -230,10 +319,13 @@ final class RunningService implements AutoCloseable {
 
     @Override
     public void close() {
+        workerProcesses.forEach(AppProcess::close);
         workers.forEach(ConfigurableApplicationContext::close);
         api.close();
-        redis.close();
-        redisClient.shutdown();
+        if (redis != null) {
+            redis.close();
+            redisClient.shutdown();
+        }
         if (postgresProxy != null) {
             postgresProxy.close();
             redisProxy.close();
