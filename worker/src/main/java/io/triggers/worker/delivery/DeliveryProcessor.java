@@ -153,9 +153,12 @@ public final class DeliveryProcessor {
                     target.endpointId(), attempt, outcome.statusCode(), outcome.error(),
                     dead ? ", no retries left" : "", delivery.requestId());
         }
+        // The endpoint's run of failures is written when it starts and when it may have become long
+        // enough to disable the endpoint, not on every failure: concurrent failures would queue on its row.
+        boolean runChanges = target.failingSince() == null || !target.failingSince().plus(disableAfterFailing).isAfter(now);
         Mono<Void> endpoint = outcome.gone()
                 ? repository.endpointGone(target.endpointId(), now)
-                : repository.endpointFailed(target.endpointId(), now, disableAfterFailing);
+                : runChanges ? repository.endpointFailed(target.endpointId(), now, disableAfterFailing) : Mono.empty();
         return repository.recordAttempt(target, outcome, decision.status(), dead ? null : decision.at(), now)
                 .then(endpoint)
                 .doOnSuccess(done -> metrics.attempted(outcome, decision.status(), attempt, target.event().createdAt()))

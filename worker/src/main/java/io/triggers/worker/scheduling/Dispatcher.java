@@ -12,8 +12,8 @@ import io.triggers.worker.storage.DatabaseGate;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.locks.Condition;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -51,9 +51,8 @@ public final class Dispatcher implements SmartLifecycle {
     private final AtomicIntegerArray poked;
     private final long[] nextLook;
     private final boolean[] busy;
-    private final ReentrantLock lock = new ReentrantLock();
-    private final Condition changed = lock.newCondition();
-    private long changes;
+    /** Counts events that may give this replica work; the dispatcher sleeps until it changes (lock-free: signalled from event loops). */
+    private final AtomicLong changes = new AtomicLong();
     private volatile boolean running;
     private volatile Thread thread;
     private volatile Duration shutdownOverride;
@@ -82,12 +81,10 @@ public final class Dispatcher implements SmartLifecycle {
     }
 
     private void signal() {
-        lock.lock();
-        try {
-            changes++;
-            changed.signalAll();
-        } finally {
-            lock.unlock();
+        changes.incrementAndGet();
+        Thread loop = thread;
+        if (loop != null) {
+            LockSupport.unpark(loop);
         }
     }
 
@@ -131,13 +128,7 @@ public final class Dispatcher implements SmartLifecycle {
     private void run() {
         int first = 0;
         while (running) {
-            long seen;
-            lock.lock();
-            try {
-                seen = changes;
-            } finally {
-                lock.unlock();
-            }
+            long seen = changes.get();
             long wakeAt = System.currentTimeMillis() + properties.readBlock().toMillis();
             boolean pickedAny = false;
             if (gate.isOpen()) {
@@ -176,18 +167,13 @@ public final class Dispatcher implements SmartLifecycle {
     }
 
     private void awaitChange(long seen, long wakeAt) {
-        lock.lock();
-        try {
-            long wait = wakeAt - System.currentTimeMillis();
-            while (running && changes == seen && wait > 0) {
-                changed.await(wait, TimeUnit.MILLISECONDS);
-                wait = wakeAt - System.currentTimeMillis();
+        long wait = wakeAt - System.currentTimeMillis();
+        while (running && changes.get() == seen && wait > 0) {
+            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(wait));
+            if (Thread.interrupted()) {
+                running = false;
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            running = false;
-        } finally {
-            lock.unlock();
+            wait = wakeAt - System.currentTimeMillis();
         }
     }
 

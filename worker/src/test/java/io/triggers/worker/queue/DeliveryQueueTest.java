@@ -1,0 +1,157 @@
+package io.triggers.worker.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.triggers.shared.queue.QueueEntry;
+import io.triggers.shared.queue.QueueKeys;
+import io.triggers.testing.TestServers;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisConnectionDetails;
+import org.springframework.boot.data.redis.autoconfigure.DataRedisProperties;
+
+/** The queue's scripts against the machine's Redis: fairness, retries due on time, leases, rate, pause. */
+class DeliveryQueueTest {
+
+    private static final Duration LEASE = Duration.ofSeconds(10);
+    private static ClientResources resources;
+    private static RedisConnections redis;
+
+    @BeforeAll
+    static void connect() {
+        resources = DefaultClientResources.create();
+        var uri = TestServers.get().redisUri();
+        DataRedisConnectionDetails details = new DataRedisConnectionDetails() {
+            @Override
+            public Standalone getStandalone() {
+                return Standalone.of(uri.getHost(), uri.getPort());
+            }
+        };
+        redis = new RedisConnections(details, new DataRedisProperties(), resources, Duration.ofSeconds(5));
+    }
+
+    @AfterAll
+    static void close() {
+        redis.close();
+        resources.shutdown();
+    }
+
+    /** One shard, so every organization competes in it. */
+    private static DeliveryQueue queue() {
+        return new DeliveryQueue(redis, new QueueKeys(TestServers.get().newRedisPrefix(), 1));
+    }
+
+    private static List<QueueEntry> enqueue(DeliveryQueue queue, UUID organization, UUID endpoint, int count, Integer rate) {
+        List<QueueEntry> entries = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            QueueEntry entry = new QueueEntry(UUID.randomUUID(), endpoint, organization, "r", rate, 16);
+            assertThat(queue.enqueue(entry).block()).isTrue();
+            entries.add(entry);
+        }
+        return entries;
+    }
+
+    private static List<Picked> pick(DeliveryQueue queue, int count) {
+        return queue.pick(0, count, LEASE, Map.of()).picked();
+    }
+
+    @Test
+    void organizationsTakeTurnsWhateverTheirBacklog() {
+        DeliveryQueue queue = queue();
+        UUID noisy = UUID.randomUUID();
+        UUID quiet = UUID.randomUUID();
+        enqueue(queue, noisy, UUID.randomUUID(), 500, null);
+        enqueue(queue, quiet, UUID.randomUUID(), 3, null);
+        List<Picked> first = pick(queue, 6);
+        assertThat(first).filteredOn(p -> p.organizationId().equals(quiet)).hasSize(3);
+        assertThat(first).filteredOn(p -> p.organizationId().equals(noisy)).hasSize(3);
+        // Queueing the same delivery again changes nothing.
+        assertThat(queue.enqueue(new QueueEntry(first.get(0).eventId(), first.get(0).endpointId(), first.get(0).organizationId(),
+                "r", null, 16)).block()).isFalse();
+    }
+
+    @Test
+    void aRetryIsHandedOutWhenDueBesideAThousandWaitingOnesOfAnotherOrganization() throws Exception {
+        DeliveryQueue queue = queue();
+        UUID noisy = UUID.randomUUID();
+        UUID quiet = UUID.randomUUID();
+        enqueue(queue, noisy, UUID.randomUUID(), 1000, null);
+        enqueue(queue, quiet, UUID.randomUUID(), 1, null);
+        long later = System.currentTimeMillis() + 3_600_000;
+        Picked quietOne = null;
+        for (int round = 0; round < 200; round++) {
+            List<Picked> picked = queue.pick(0, 16, LEASE, Map.of()).picked();
+            if (picked.isEmpty()) {
+                break;
+            }
+            for (Picked p : picked) {
+                if (p.organizationId().equals(quiet)) {
+                    quietOne = p;
+                    assertThat(queue.retryAt(p, System.currentTimeMillis() + 300, 0).block()).isTrue();
+                } else {
+                    assertThat(queue.retryAt(p, later, 0).block()).isTrue();
+                }
+            }
+        }
+        assertThat(quietOne).isNotNull();
+        long due = System.currentTimeMillis() + 300;
+        List<Picked> retried = new ArrayList<>();
+        while (retried.isEmpty() && System.currentTimeMillis() < due + 2000) {
+            retried.addAll(pick(queue, 16));
+            Thread.sleep(20);
+        }
+        assertThat(retried).extracting(Picked::eventId).containsExactly(quietOne.eventId());
+        assertThat(retried.get(0).entryId()).isEqualTo(quietOne.entryId());
+    }
+
+    @Test
+    void aDeliveryWhoseLeaseRanOutIsHandedOutAgainAndAnAcknowledgedOneNever() throws Exception {
+        DeliveryQueue queue = queue();
+        UUID organization = UUID.randomUUID();
+        UUID endpoint = UUID.randomUUID();
+        enqueue(queue, organization, endpoint, 2, null);
+        List<Picked> picked = queue.pick(0, 2, Duration.ofMillis(200), Map.of()).picked();
+        assertThat(picked).hasSize(2);
+        assertThat(queue.acknowledge(picked.get(0), 0).block()).isTrue();
+        assertThat(pick(queue, 2)).isEmpty();
+        Thread.sleep(300);
+        List<Picked> again = pick(queue, 2);
+        assertThat(again).extracting(Picked::entryId).containsExactly(picked.get(1).entryId());
+        // The first holder's late renewal does not bring back a lease it settled.
+        assertThat(queue.renew(0, List.of(picked.get(0)), System.currentTimeMillis() + 10_000).block()).isZero();
+        assertThat(queue.acknowledge(again.get(0), 0).block()).isTrue();
+        assertThat(queue.stats().block().inFlight()).isZero();
+        assertThat(queue.stats().block().queued()).isZero();
+    }
+
+    @Test
+    void anEndpointOverItsRateOrPausedIsSkippedWithoutHoldingOthersBack() {
+        DeliveryQueue queue = queue();
+        UUID organization = UUID.randomUUID();
+        UUID limited = UUID.randomUUID();
+        UUID paused = UUID.randomUUID();
+        UUID free = UUID.randomUUID();
+        enqueue(queue, organization, limited, 10, 2);
+        enqueue(queue, organization, paused, 10, null);
+        enqueue(queue, organization, free, 10, null);
+        List<Picked> first = pick(queue, 3);
+        Picked pausedOne = first.stream().filter(p -> p.endpointId().equals(paused)).findFirst().orElseThrow();
+        assertThat(queue.retryAt(pausedOne, System.currentTimeMillis() + 60_000, System.currentTimeMillis() + 60_000).block()).isTrue();
+        List<Picked> next = pick(queue, 20);
+        assertThat(next).extracting(Picked::endpointId).doesNotContain(limited, paused).contains(free);
+        Map<UUID, Integer> busy = new HashMap<>();
+        busy.put(free, 16);
+        assertThat(queue.pick(0, 5, LEASE, busy).picked()).isEmpty();
+        assertThat(queue.stats().block().endpointsPaused()).isEqualTo(1);
+        assertThat(queue.stats().block().endpointsThrottled()).isEqualTo(1);
+    }
+}
