@@ -275,7 +275,7 @@ public class Isolation {
             drained = waitForStream(prefix, Duration.ofSeconds(60));
         }
         if (drained > drainThreshold()) {
-            say("  the stream still holds " + drained + " entries after the warm-up; measuring anyway");
+            say("  Redis still holds " + drained + " queued deliveries after the warm-up; measuring anyway");
         }
 
         Map<String, Object> out = new LinkedHashMap<>();
@@ -335,11 +335,11 @@ public class Isolation {
             noisyIngest = burstResult.get() == null ? Map.of("error", "burst still ingesting") : new LinkedHashMap<>(burstResult.get());
         }
 
-        out.put("stream_length_after_warm_up", drained);
+        out.put("queued_after_warm_up", drained);
         out.put("warm_up_endpoint_deleted_to_drain", warmDeleted);
-        out.put("stream_length_at_start", streamAtStart);
-        out.put("stream_length_at_end", streamAtEnd);
-        out.put("stream_pending_at_end", pendingAtEnd);
+        out.put("queued_at_start", streamAtStart);
+        out.put("queued_at_end", streamAtEnd);
+        out.put("pending_at_end", pendingAtEnd);
         out.put("quiet", quietFigures(caseState, t0, t1, caseEnd));
         if (c.noisyMode() != null) {
             Map<String, Object> noisy = new LinkedHashMap<>();
@@ -1004,18 +1004,25 @@ public class Isolation {
         return 2L * quietRate + (quietFailEvery > 0 ? 6L * quietRate / quietFailEvery : 0) + 20;
     }
 
+    /** Deliveries queued in Redis (every endpoint's outstanding entries), all shards. */
     private long xlen(String prefix) {
-        try {
-            return Long.parseLong(exec(List.of("redis-cli", "-h", redisHost(), "-p", redisPort(), "XLEN", prefix + ":events")).trim());
-        } catch (Exception e) {
-            return -1;
-        }
+        return sumOver(prefix + ":{" + prefix + ".*}:queued:*", "HLEN");
     }
 
+    /** Deliveries handed out and not acknowledged: leased (in flight) or waiting for a retry. */
     private long xpending(String prefix) {
+        long leased = sumOver(prefix + ":{" + prefix + ".*}:lease:*", "ZCARD");
+        long due = sumOver(prefix + ":{" + prefix + ".*}:due:*", "ZCARD");
+        return leased < 0 || due < 0 ? -1 : leased + due;
+    }
+
+    /** {@code command key} added up over the keys matching {@code pattern}; -1 when Redis cannot be asked. */
+    private long sumOver(String pattern, String command) {
+        String cli = "redis-cli -h " + redisHost() + " -p " + redisPort();
         try {
-            String out = exec(List.of("redis-cli", "-h", redisHost(), "-p", redisPort(), "XPENDING", prefix + ":events", "deliverers"));
-            return Long.parseLong(out.lines().findFirst().orElse("-1").trim());
+            String out = exec(List.of("sh", "-c", cli + " --scan --pattern '" + pattern + "' | xargs -r -n 1 " + cli + " " + command
+                    + " | awk '{ s += $1 } END { print s + 0 }'"));
+            return Long.parseLong(out.trim());
         } catch (Exception e) {
             return -1;
         }
@@ -1221,8 +1228,8 @@ public class Isolation {
             table.append(String.format(Locale.ROOT, "  attempts per noisy event: max %s, events by attempts %s, over the schedule at case end: %s, shortest gap before each retry: %s%n",
                     attempts.get("max_attempts_per_event"), toJson(attempts.get("events_by_attempts")), attempts.get("events_over_schedule_at_case_end"),
                     gapText((List<Object>) attempts.get("min_gap_before_retry"))));
-            table.append(String.format(Locale.ROOT, "  stream: %s entries at window start, %s at its end (%s pending)%n",
-                    c.get("stream_length_at_start"), c.get("stream_length_at_end"), c.get("stream_pending_at_end")));
+            table.append(String.format(Locale.ROOT, "  queue: %s deliveries queued at window start, %s at its end (%s pending: leased or waiting for a retry)%n",
+                    c.get("queued_at_start"), c.get("queued_at_end"), c.get("pending_at_end")));
         }
         for (Map.Entry<String, Object> entry : cases.entrySet()) {
             Map<String, Object> c = (Map<String, Object>) entry.getValue();

@@ -105,8 +105,8 @@ public class Throughput {
         // autovacuum to clean up during the drain), so the delivery phase drains a known backlog.
         exec(List.of("psql", "-h", args.getOrDefault("pg-host", "localhost"), "-p", args.getOrDefault("pg-port", "5432"),
                 "-U", args.getOrDefault("pg-user", "postgres"), "-w", "-q", "-d", args.get("database"), "-c", "TRUNCATE events CASCADE"));
-        exec(List.of("redis-cli", "-h", args.getOrDefault("redis-host", "127.0.0.1"), "-p", args.getOrDefault("redis-port", "6379"),
-                "DEL", args.get("prefix") + ":events"));
+        String cli = "redis-cli -h " + args.getOrDefault("redis-host", "127.0.0.1") + " -p " + args.getOrDefault("redis-port", "6379");
+        exec(List.of("sh", "-c", cli + " --scan --pattern '" + args.get("prefix") + ":*' | xargs -r -n 100 " + cli + " DEL"));
         int backlog = phase("delivery") ? Integer.parseInt(args.getOrDefault("delivery-events", "20000")) : 0;
         // The first webhooks warm the worker up (JIT); the figure is timed over the rest.
         int warmUp = backlog > 0 ? Integer.parseInt(args.getOrDefault("delivery-warmup", "10000")) : 0;

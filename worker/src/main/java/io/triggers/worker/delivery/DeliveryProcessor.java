@@ -66,13 +66,17 @@ public final class DeliveryProcessor {
         this.disableAfterFailing = delivery.disableAfterFailing();
     }
 
-    /** Processes a delivery this replica holds the lease of. */
-    public Mono<Void> process(Picked delivery) {
+    /**
+     * Processes a delivery this replica holds the lease of.
+     *
+     * @param attemptEnded run once the HTTP attempt is over (or known not to happen), before its outcome is stored
+     */
+    public Mono<Void> process(Picked delivery, Runnable attemptEnded) {
         return Mono.defer(() -> repository.owed(delivery.eventId())
                         .flatMap(targets -> targets.stream()
                                 .filter(target -> target.endpointId().equals(delivery.endpointId()))
                                 .findFirst()
-                                .map(target -> deliver(delivery, target))
+                                .map(target -> deliver(delivery, target, attemptEnded))
                                 .orElseGet(() -> Mono.just(DeliveryDecisions.notOwed())))
                         .flatMap(decision -> repository.refreshEventStatus(delivery.eventId()).thenReturn(decision))
                         .flatMap(decision -> settle(delivery, decision)))
@@ -104,7 +108,7 @@ public final class DeliveryProcessor {
         return deadLetter.then(queue.acknowledge(delivery, pause)).then();
     }
 
-    private Mono<Decision> deliver(Picked delivery, DeliveryTarget target) {
+    private Mono<Decision> deliver(Picked delivery, DeliveryTarget target, Runnable attemptEnded) {
         Instant now = Timestamps.now();
         if (!target.endpointEnabled()) {
             String reason = "endpoint disabled" + (target.disabledReason() == null ? "" : ": " + target.disabledReason());
@@ -122,6 +126,7 @@ public final class DeliveryProcessor {
         }
         byte[] body = WebhookBody.render(target.event());
         return sender.send(target, body)
+                .doFinally(signal -> attemptEnded.run())
                 .flatMap(outcome -> outcome.endpointUnhealthy() ? Mono.error(new FailedAttempt(outcome)) : Mono.just(outcome))
                 .transformDeferred(CircuitBreakerOperator.of(guards.breaker(target.endpointId())))
                 .onErrorResume(FailedAttempt.class, failed -> Mono.just(failed.outcome))

@@ -183,7 +183,10 @@ public final class Dispatcher implements SmartLifecycle {
         }
         reactor.core.Disposable.Swap slot = reactor.core.Disposables.swap();
         working.put(delivery, slot);
-        slot.update(processor.process(delivery)
+        slot.update(processor.process(delivery, () -> {
+                    inFlight.attemptEnded(delivery);
+                    poke(delivery.shard());
+                })
                 .onErrorResume(e -> {
                     // Not settled: the delivery is handed out again when its lease runs out.
                     notProcessed.warn("delivery of event {} to endpoint {} not processed, left to its lease: {}",

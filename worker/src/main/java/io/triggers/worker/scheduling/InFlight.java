@@ -34,6 +34,8 @@ public final class InFlight implements SmartLifecycle {
     private static final ThrottledLog failures = new ThrottledLog(log, Duration.ofSeconds(10));
 
     private final Map<String, Picked> deliveries = new ConcurrentHashMap<>();
+    /** Deliveries whose attempt is over (only their bookkeeping is left): they no longer count against their endpoint. */
+    private final Map<String, Boolean> attempted = new ConcurrentHashMap<>();
     private final Map<UUID, AtomicInteger> perEndpoint = new ConcurrentHashMap<>();
     private final DeliveryQueue queue;
     private final WorkerProperties properties;
@@ -58,11 +60,25 @@ public final class InFlight implements SmartLifecycle {
         return true;
     }
 
+    /**
+     * The delivery's HTTP attempt is over (or was not made): its endpoint may be given another one
+     * while this one's outcome is being stored, so storing does not slow the endpoint down.
+     */
+    public void attemptEnded(Picked delivery) {
+        String key = key(delivery);
+        if (deliveries.containsKey(key) && attempted.putIfAbsent(key, Boolean.TRUE) == null) {
+            perEndpoint.computeIfPresent(delivery.endpointId(), (id, count) -> count.decrementAndGet() <= 0 ? null : count);
+        }
+    }
+
     public void end(Picked delivery) {
-        if (deliveries.remove(key(delivery)) == null) {
+        String key = key(delivery);
+        if (deliveries.remove(key) == null) {
             return;
         }
-        perEndpoint.computeIfPresent(delivery.endpointId(), (id, count) -> count.decrementAndGet() <= 0 ? null : count);
+        if (attempted.remove(key) == null) {
+            perEndpoint.computeIfPresent(delivery.endpointId(), (id, count) -> count.decrementAndGet() <= 0 ? null : count);
+        }
         if (deliveries.isEmpty()) {
             drained.tryEmitNext(true);
         }

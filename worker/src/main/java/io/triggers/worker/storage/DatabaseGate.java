@@ -68,11 +68,13 @@ public final class DatabaseGate implements SmartLifecycle {
         }
         if (closed.compareAndSet(false, true)) {
             log.warn("PostgreSQL is failing ({}); delivery pauses until it answers again", failure.toString());
+            // A probe that outlasts the interval drops the ticks meanwhile (an overflow would end probing for good).
             probing = Flux.interval(PROBE_EVERY)
+                    .onBackpressureDrop()
                     .concatMap(tick -> db.sql("SELECT 1").map(row -> 1).one()
                             .timeout(PROBE_EVERY)
                             .thenReturn(true)
-                            .onErrorReturn(false))
+                            .onErrorReturn(false), 1)
                     .filter(Boolean::booleanValue)
                     .next()
                     .subscribe(up -> open());
