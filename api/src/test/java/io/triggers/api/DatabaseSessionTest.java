@@ -1,0 +1,28 @@
+package io.triggers.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.r2dbc.core.DatabaseClient;
+
+/**
+ * Every pooled connection plans each statement with its own values: a generic plan cached for a
+ * small table kept scanning whole tables once one organization had a large backlog (seen in
+ * bench/isolation.sh). The worker's connections are set the same way in its own settings file.
+ */
+class DatabaseSessionTest {
+
+    @Test
+    void statementsArePlannedWithTheirOwnValues() {
+        try (RunningApi api = RunningApi.start(Map.of())) {
+            DatabaseClient db = api.context.getBean(DatabaseClient.class);
+            String mode = db.sql("SELECT current_setting('plan_cache_mode') AS mode")
+                    .map(row -> row.get("mode", String.class))
+                    .one()
+                    .block(Duration.ofSeconds(10));
+            assertThat(mode).isEqualTo("force_custom_plan");
+        }
+    }
+}
