@@ -1211,7 +1211,7 @@ public class Isolation {
                 .append(graceSeconds).append(" s of grace after the window); \">=\" marks a figure that is a lower bound because of them.\n");
         table.append("retry beyond step: quiet events answered 500 on their first attempt (every ").append(quietFailEvery)
                 .append("th): retry arrival - first arrival - ").append(retrySchedule.get(0).toSeconds())
-                .append(" s (the schedule allows -20 %..+20 %, and the reclaimer looks every second).\n");
+                .append(" s (the schedule allows -20 %..+20 %).\n");
         for (Map.Entry<String, Object> entry : cases.entrySet()) {
             Map<String, Object> c = (Map<String, Object>) entry.getValue();
             Map<String, Object> noisy = (Map<String, Object>) c.get("noisy");

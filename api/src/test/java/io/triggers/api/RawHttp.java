@@ -4,6 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketException;
@@ -44,6 +45,31 @@ final class RawHttp {
             }
         }
         return read.toString(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Sends only a request's head, announcing {@code contentLength} bytes of JSON body, and reads
+     * the answer without ever sending the body: for answers the server must give before reading it.
+     */
+    static Response answerBeforeBody(int port, String method, String target, String bearer, long contentLength) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(30_000);
+            String head = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n"
+                    + "Authorization: Bearer " + bearer + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength
+                    + "\r\n\r\n";
+            OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String text = readAnswer(socket.getInputStream());
+            Matcher status = STATUS.matcher(text);
+            if (!status.find()) {
+                throw new IllegalStateException("no HTTP status in: " + text);
+            }
+            Matcher code = CODE.matcher(text);
+            return new Response(Integer.parseInt(status.group(1)), code.find() ? code.group(1) : null, text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     static Response send(int port, String method, String target, String bearer, String body) {
