@@ -35,7 +35,6 @@ class DeliveryManagementTest {
                 "triggers.delivery.retry-schedule", "100ms,100ms",
                 // Failing endpoints open their circuit; keep it short so replays here go through soon.
                 "triggers.delivery.circuit-open-for", "500ms",
-                "triggers.worker.reclaim-every", "50ms",
                 "triggers.worker.heartbeat-every", "50ms"));
     }
 

@@ -33,10 +33,8 @@ class EndpointIsolationTest {
         service = RunningService.start(Map.of(
                 "triggers.delivery.retry-schedule", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms",
                 "triggers.delivery.timeout", "3s",
-                "triggers.delivery.max-in-flight-per-endpoint", "2",
                 "triggers.delivery.circuit-open-for", "3s",
                 "triggers.delivery.disable-after-failing", "1h",
-                "triggers.worker.reclaim-every", "50ms",
                 "triggers.worker.heartbeat-every", "100ms"));
     }
 
@@ -58,7 +56,9 @@ class EndpointIsolationTest {
              });
              WebhookReceiver healthy = WebhookReceiver.start()) {
             String slowKey = service.newOrganizationKey("slow");
-            service.newEndpoint(slowKey, hanging.url("/hang"));
+            String hangingId = service.newEndpoint(slowKey, hanging.url("/hang")).get("id").stringValue();
+            // At most two deliveries to it at once (per worker replica).
+            assertThat(service.call("PATCH", "/v1/endpoints/" + hangingId, slowKey, "{\"max_in_flight\":2}").status()).isEqualTo(200);
             String fastKey = service.newOrganizationKey("fast");
             service.newEndpoint(fastKey, healthy.url("/fast"));
 
@@ -123,7 +123,6 @@ class EndpointIsolationTest {
         try (RunningService strict = RunningService.start(Map.of(
                 "triggers.delivery.retry-schedule", "100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms",
                 "triggers.delivery.disable-after-failing", "400ms",
-                "triggers.worker.reclaim-every", "50ms",
                 "triggers.worker.heartbeat-every", "50ms"));
              WebhookReceiver failing = WebhookReceiver.start().respondWith(500)) {
             String key = strict.newOrganizationKey("failing");

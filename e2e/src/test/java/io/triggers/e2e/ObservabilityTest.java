@@ -34,7 +34,6 @@ class ObservabilityTest {
                 "logging.structured.format.console", "logstash",
                 "logging.level.io.triggers", "debug",
                 "triggers.delivery.retry-schedule", "200ms",
-                "triggers.worker.reclaim-every", "50ms",
                 "triggers.worker.heartbeat-every", "50ms"));
              WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> calls.incrementAndGet() == 1 ? 500 : 200)) {
             String key = service.newOrganizationKey("observed");

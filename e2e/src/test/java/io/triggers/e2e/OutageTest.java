@@ -31,7 +31,6 @@ class OutageTest {
             "triggers.reconciler.every", "300ms",
             "triggers.reconciler.grace", "1s",
             "triggers.delivery.retry-schedule", "500ms,500ms,500ms,500ms,500ms,500ms,500ms,500ms",
-            "triggers.worker.reclaim-every", "100ms",
             "triggers.worker.heartbeat-every", "100ms",
             "spring.data.redis.timeout", "1s");
 

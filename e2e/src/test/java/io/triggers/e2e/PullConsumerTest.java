@@ -24,7 +24,6 @@ class PullConsumerTest {
         AtomicBoolean up = new AtomicBoolean(false);
         try (RunningService service = RunningService.start(Map.of(
                 "triggers.delivery.retry-schedule", "600ms,600ms,600ms",
-                "triggers.worker.reclaim-every", "50ms",
                 "triggers.worker.heartbeat-every", "50ms"));
              WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> up.get() ? 200 : 500)) {
             String key = service.newOrganizationKey("pull");

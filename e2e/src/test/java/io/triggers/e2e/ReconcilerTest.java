@@ -23,7 +23,6 @@ class ReconcilerTest {
     private static final Map<String, String> FAST = Map.of(
             "triggers.reconciler.every", "200ms",
             "triggers.reconciler.grace", "500ms",
-            "triggers.worker.reclaim-every", "50ms",
             "triggers.worker.heartbeat-every", "50ms");
 
     @Test
@@ -48,7 +47,7 @@ class ReconcilerTest {
                 "triggers.reconciler.every", "200ms", "triggers.reconciler.grace", "500ms",
                 "triggers.delivery.retry-schedule", "300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms",
                 "triggers.delivery.circuit-open-for", "200ms",
-                "triggers.worker.reclaim-every", "50ms", "triggers.worker.heartbeat-every", "50ms"));
+                "triggers.worker.heartbeat-every", "50ms"));
              WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> up.get() ? 200 : 503)) {
             String key = service.newOrganizationKey("flushed");
             service.newEndpoint(key, receiver.url("/hook"));
@@ -68,7 +67,7 @@ class ReconcilerTest {
         try (RunningService service = RunningService.start(Map.of(
                 "triggers.reconciler.every", "100ms", "triggers.reconciler.grace", "200ms",
                 "triggers.delivery.retry-schedule", "1h",
-                "triggers.worker.reclaim-every", "50ms", "triggers.worker.heartbeat-every", "50ms"));
+                "triggers.worker.heartbeat-every", "50ms"));
              WebhookReceiver receiver = WebhookReceiver.start().respondWith(500)) {
             service.startWorker(Map.of());
             String key = service.newOrganizationKey("patient");

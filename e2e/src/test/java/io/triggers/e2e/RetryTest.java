@@ -34,7 +34,6 @@ class RetryTest {
                 "triggers.delivery.retry-schedule", "200ms,300ms,400ms",
                 "triggers.delivery.max-retry-after", "1500ms",
                 "triggers.delivery.timeout", "2s",
-                "triggers.worker.reclaim-every", "50ms",
                 "triggers.worker.heartbeat-every", "50ms",
                 "triggers.worker.trim-every", "200ms"));
     }

@@ -131,7 +131,7 @@ class WorkerFleetTest {
     @Test
     void privateTargetsAreRefusedOnTheResolvedAddress() throws Exception {
         try (RunningService service = RunningService.start(Map.of("triggers.delivery.allow-private-targets", "false",
-                "triggers.delivery.retry-schedule", "100ms", "triggers.worker.reclaim-every", "50ms"));
+                "triggers.delivery.retry-schedule", "100ms"));
              WebhookReceiver receiver = WebhookReceiver.start()) {
             String key = service.newOrganizationKey("ssrf");
             // Saved past the api's check (as if DNS changed after saving): the worker still refuses.

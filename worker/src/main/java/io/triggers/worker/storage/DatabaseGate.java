@@ -19,9 +19,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * Pauses delivery while PostgreSQL is unreachable. An outcome that cannot be stored must not be
- * acknowledged, so there is no point in reading (or reclaiming) entries meanwhile: the first
- * storage failure closes the gate, reads and reclaims wait, and a {@code SELECT 1} every second
- * opens it again once PostgreSQL answers. Entries that failed stay pending and are retried.
+ * acknowledged, so there is no point in taking deliveries from the queue meanwhile: the first
+ * storage failure closes the gate, the dispatcher stops picking, and a {@code SELECT 1} every
+ * second opens it again once PostgreSQL answers. Deliveries that failed are due again shortly.
  */
 @Component
 public final class DatabaseGate implements SmartLifecycle {
