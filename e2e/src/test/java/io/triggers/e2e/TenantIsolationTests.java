@@ -105,11 +105,7 @@ abstract class TenantIsolationTests {
         try (RunningService service = service(SETTINGS).start();
              WebhookReceiver dead = WebhookReceiver.start();
              WebhookReceiver quietReceiver = WebhookReceiver.start()) {
-            Attempts deadAttempts = new Attempts();
-            dead.respondWith(deadAttempts.answering(DEAD_STATUS));
-            String noisy = service.newUnlimitedOrganizationKey("noisy-dead");
-            service.newEndpoint(noisy, dead.url("/dead"));
-            service.ingestBatch(noisy, events("isolation.failing", 1500));
+            Attempts deadAttempts = deadNeighbour(service, dead, "noisy-dead", "isolation.failing", 1500);
             // (Nearly) every one failed once: 1 500 retries pending (coming due from 0.8 s on, then waiting an hour).
             awaitSetup("the dead endpoint's first attempt of ~all (95 %) of 1 500 events", () -> deadAttempts.eventsAttempted(1) >= 1425,
                     deadAttempts::describe);
@@ -127,11 +123,7 @@ abstract class TenantIsolationTests {
         try (RunningService service = service(SETTINGS).start();
              WebhookReceiver dead = WebhookReceiver.start();
              WebhookReceiver quietReceiver = WebhookReceiver.start()) {
-            Attempts deadAttempts = new Attempts();
-            dead.respondWith(deadAttempts.answering(DEAD_STATUS));
-            String noisy = service.newUnlimitedOrganizationKey("noisy-pending");
-            service.newEndpoint(noisy, dead.url("/dead"));
-            service.ingestBatch(noisy, events("isolation.pending", 20_000));
+            Attempts deadAttempts = deadNeighbour(service, dead, "noisy-pending", "isolation.pending", 20_000);
             // Attempted, retried after 1 s, failed again: (nearly) every one now waits out the 1 h step.
             awaitSetup("two attempts of ~all (95 %) of 20 000 events (so that they wait out the 1 h step)",
                     Duration.ofMinutes(5), () -> deadAttempts.eventsAttempted(2) >= 19_000, deadAttempts::describe);
@@ -396,6 +388,16 @@ abstract class TenantIsolationTests {
         } catch (ConditionTimeoutException e) {
             throw new AssertionError("set-up not reached within " + atMost + ": " + what + " (" + progress.get() + ")", e);
         }
+    }
+
+    /** An organization whose endpoint on {@code dead} fails every attempt, with {@code count} events queued for it. */
+    private static Attempts deadNeighbour(RunningService service, WebhookReceiver dead, String name, String eventType, int count) {
+        Attempts attempts = new Attempts();
+        dead.respondWith(attempts.answering(DEAD_STATUS));
+        String noisy = service.newUnlimitedOrganizationKey(name);
+        service.newEndpoint(noisy, dead.url("/dead"));
+        service.ingestBatch(noisy, events(eventType, count));
+        return attempts;
     }
 
     /** Waits until the condition holds or the time is up, whichever comes first; the caller asserts what it finds. */

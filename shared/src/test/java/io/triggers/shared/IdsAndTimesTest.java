@@ -8,7 +8,6 @@ import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.queue.QueueKeys;
 import io.triggers.shared.time.Timestamps;
 import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 

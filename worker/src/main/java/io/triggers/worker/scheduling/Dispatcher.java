@@ -10,6 +10,8 @@ import io.triggers.worker.queue.Picked;
 import io.triggers.worker.queue.RedisConnections;
 import io.triggers.worker.storage.DatabaseGate;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
@@ -18,6 +20,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 
 /**
@@ -56,7 +60,7 @@ public final class Dispatcher implements SmartLifecycle {
     private volatile boolean running;
     private volatile Thread thread;
     private volatile Duration shutdownOverride;
-    private final java.util.Map<Picked, reactor.core.Disposable> working = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Picked, Disposable> working = new ConcurrentHashMap<>();
 
     Dispatcher(DeliveryQueue queue, RedisConnections redis, DeliveryProcessor processor, InFlight inFlight,
                WorkerProperties properties, DatabaseGate gate) {
@@ -181,7 +185,7 @@ public final class Dispatcher implements SmartLifecycle {
         if (!inFlight.begin(delivery)) {
             return;
         }
-        reactor.core.Disposable.Swap slot = reactor.core.Disposables.swap();
+        Disposable.Swap slot = Disposables.swap();
         working.put(delivery, slot);
         slot.update(processor.process(delivery, () -> {
                     inFlight.attemptEnded(delivery);
@@ -221,7 +225,7 @@ public final class Dispatcher implements SmartLifecycle {
         } catch (IllegalStateException notDrained) {
             log.warn("{} deliveries still in flight after {}; they are handed out again when their leases run out",
                     inFlight.size(), timeout);
-            working.values().forEach(reactor.core.Disposable::dispose);
+            working.values().forEach(Disposable::dispose);
         } finally {
             thread = null;
         }
