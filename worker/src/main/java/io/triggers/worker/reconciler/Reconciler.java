@@ -13,6 +13,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.ReactiveTransactionManager;
+import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -30,18 +32,24 @@ final class Reconciler extends PeriodicJob {
 
     private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
 
+    // One page of the walk: the owed deliveries after the position, in the order of the partial
+    // index deliveries_owed_keyset_idx, read from it in order and no further than the page (the
+    // joins come after the LIMIT). Run with bitmap scans off (SET LOCAL, below): without fresh
+    // statistics (autovacuum off, or a table that just grew) PostgreSQL takes the index for a small
+    // one and reads every owed delivery into a bitmap and sorts them all, for each page of 1 000.
     private static final String OWED = """
             SELECT d.created_at, d.event_id, d.endpoint_id, d.organization_id, e.request_id,
-                   ep.rate_limit_per_second, ep.max_in_flight
-            FROM deliveries d
+                   ep.rate_limit_per_second, ep.max_in_flight, e.status = 'acknowledged' AS acknowledged
+            FROM (SELECT created_at, event_id, endpoint_id, organization_id
+                  FROM deliveries
+                  WHERE status IN ('pending', 'failed')
+                    AND created_at < :before
+                    AND (created_at, event_id, endpoint_id) > (:afterAt, :afterEvent, :afterEndpoint)
+                  ORDER BY created_at, event_id, endpoint_id
+                  LIMIT :batch) d
             JOIN events e ON e.id = d.event_id
             JOIN endpoints ep ON ep.id = d.endpoint_id
-            WHERE d.status IN ('pending', 'failed')
-              AND d.created_at < :before
-              AND (d.created_at, d.event_id, d.endpoint_id) > (:afterAt, :afterEvent, :afterEndpoint)
-              AND e.status <> 'acknowledged'
             ORDER BY d.created_at, d.event_id, d.endpoint_id
-            LIMIT :batch
             """;
 
     private static final Instant START = Instant.parse("1970-01-01T00:00:00Z");
@@ -51,18 +59,23 @@ final class Reconciler extends PeriodicJob {
     private record Position(Instant createdAt, UUID eventId, UUID endpointId) {
     }
 
-    private record Owed(Position position, QueueEntry entry) {
+    /** A delivery of the page; one of an acknowledged event is not owed (an inbox consumer took it), only passed. */
+    private record Owed(Position position, QueueEntry entry, boolean acknowledged) {
     }
 
     private final DatabaseClient db;
+    /** The page is read in a transaction of its own, so SET LOCAL ends with it. */
+    private final TransactionalOperator transactions;
     private final DeliveryQueue queue;
     private final ReconcilerProperties properties;
     private final Counter reenqueued;
     private volatile Position position = new Position(START, NIL, NIL);
 
-    Reconciler(DatabaseClient db, DeliveryQueue queue, ReconcilerProperties properties, MeterRegistry meters) {
+    Reconciler(DatabaseClient db, ReactiveTransactionManager transactionManager, DeliveryQueue queue,
+               ReconcilerProperties properties, MeterRegistry meters) {
         super(log, "reconciling");
         this.db = db;
+        this.transactions = TransactionalOperator.create(transactionManager);
         this.queue = queue;
         this.properties = properties;
         this.reenqueued = Counter.builder("triggers.reconciler.reenqueued")
@@ -89,6 +102,7 @@ final class Reconciler extends PeriodicJob {
     /** Queues one page of owed deliveries, then the next, up to {@code batchesLeft} pages. */
     private Mono<Long> walk(Instant before, int batchesLeft) {
         return owed(before, position).flatMap(page -> Flux.fromIterable(page)
+                .filter(owed -> !owed.acknowledged())
                 .flatMap(owed -> queue.enqueue(owed.entry()), 64)
                 .filter(Boolean::booleanValue)
                 .count()
@@ -100,7 +114,7 @@ final class Reconciler extends PeriodicJob {
     }
 
     private Mono<List<Owed>> owed(Instant before, Position after) {
-        return db.sql(OWED)
+        return db.sql("SET LOCAL enable_bitmapscan = off").then().then(db.sql(OWED)
                 .bind("before", before)
                 .bind("afterAt", after.createdAt())
                 .bind("afterEvent", after.eventId())
@@ -110,9 +124,11 @@ final class Reconciler extends PeriodicJob {
                         new Position(row.get("created_at", Instant.class), row.get("event_id", UUID.class), row.get("endpoint_id", UUID.class)),
                         new QueueEntry(row.get("event_id", UUID.class), row.get("endpoint_id", UUID.class),
                                 row.get("organization_id", UUID.class), row.get("request_id", String.class),
-                                row.get("rate_limit_per_second", Integer.class), row.get("max_in_flight", Integer.class))))
+                                row.get("rate_limit_per_second", Integer.class), row.get("max_in_flight", Integer.class)),
+                        Boolean.TRUE.equals(row.get("acknowledged", Boolean.class))))
                 .all()
-                .collectList();
+                .collectList())
+                .as(transactions::transactional);
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -37,6 +38,8 @@ public final class InFlight implements SmartLifecycle {
     /** Deliveries whose attempt is over (only their bookkeeping is left): they no longer count against their endpoint. */
     private final Map<String, Boolean> attempted = new ConcurrentHashMap<>();
     private final Map<UUID, AtomicInteger> perEndpoint = new ConcurrentHashMap<>();
+    /** Deliveries in flight per shard (until their bookkeeping is done: that is when their slot comes free). */
+    private final AtomicIntegerArray perShard;
     private final DeliveryQueue queue;
     private final WorkerProperties properties;
     private final Sinks.Many<Boolean> drained = Sinks.many().replay().latest();
@@ -45,6 +48,7 @@ public final class InFlight implements SmartLifecycle {
     InFlight(DeliveryQueue queue, WorkerProperties properties) {
         this.queue = queue;
         this.properties = properties;
+        this.perShard = new AtomicIntegerArray(queue.keys().shards());
     }
 
     private static String key(Picked delivery) {
@@ -57,6 +61,7 @@ public final class InFlight implements SmartLifecycle {
             return false;
         }
         perEndpoint.computeIfAbsent(delivery.endpointId(), id -> new AtomicInteger()).incrementAndGet();
+        perShard.incrementAndGet(delivery.shard());
         return true;
     }
 
@@ -76,6 +81,7 @@ public final class InFlight implements SmartLifecycle {
         if (deliveries.remove(key) == null) {
             return;
         }
+        perShard.decrementAndGet(delivery.shard());
         if (attempted.remove(key) == null) {
             perEndpoint.computeIfPresent(delivery.endpointId(), (id, count) -> count.decrementAndGet() <= 0 ? null : count);
         }
@@ -86,6 +92,11 @@ public final class InFlight implements SmartLifecycle {
 
     public int size() {
         return deliveries.size();
+    }
+
+    /** Deliveries of {@code shard} in flight here. */
+    public int inShard(int shard) {
+        return perShard.get(shard);
     }
 
     /** Deliveries in flight per endpoint, for the endpoints with any. */

@@ -33,6 +33,10 @@ import reactor.core.publisher.Mono;
 public final class DeliveryRepository {
 
     // Deliveries still owed: not delivered or dead yet, event neither acknowledged nor deleted.
+    // "status <> ALL (delivered, dead)", not "status IN (pending, failed)", in this file's lookups:
+    // the latter matches the predicate of the reconciler's partial index deliveries_owed_keyset_idx,
+    // and without fresh statistics (autovacuum off, or a table that just grew) PostgreSQL takes
+    // that index for a small one and scans all of it per lookup instead of using the primary key.
     private static final String OWED = """
             SELECT e.id, e.organization_id, e.event_type, e.source, e.payload, e.metadata, e.created_at,
                    d.endpoint_id, d.attempts, d.next_attempt_at,
@@ -43,7 +47,7 @@ public final class DeliveryRepository {
             JOIN endpoints ep ON ep.id = d.endpoint_id
             WHERE e.id = ANY (:eventIds::uuid[])
               AND e.status <> 'acknowledged'
-              AND d.status IN ('pending', 'failed')
+              AND d.status <> ALL ('{delivered,dead}')
             """;
 
     // The attempt rows and the deliveries' new states, for many attempts in one statement.
@@ -80,7 +84,7 @@ public final class DeliveryRepository {
     private static final String MARK_DEAD = """
             UPDATE deliveries
             SET status = 'dead', last_error = coalesce(:reason, last_error), next_attempt_at = NULL, updated_at = :now
-            WHERE event_id = :eventId AND endpoint_id = :endpointId AND status IN ('pending', 'failed')
+            WHERE event_id = :eventId AND endpoint_id = :endpointId AND status <> ALL ('{delivered,dead}')
             """;
 
     // Each event's status follows from its deliveries; an acknowledged event keeps its status.
