@@ -1,20 +1,31 @@
--- Queues one delivery (an event to an endpoint) unless it is queued already.
--- ARGV: base, organization, endpoint, event, request id, rate limit per second ('' = none),
---       max in flight, wake channel, shard.
--- Returns 1 when queued, 0 when it already was.
-local org, ep, event = ARGV[2], ARGV[3], ARGV[4]
-if redis.call('HEXISTS', queued(ep), event) == 1 then return 0 end
-local m = meta(ep)
-if redis.call('HSETNX', m, 'g', 1) == 1 then
-  redis.call('PERSIST', m)
-  local ok = pcall(redis.call, 'XGROUP', 'CREATE', stream(ep), GROUP, '0', 'MKSTREAM')
+-- Queues deliveries (each an event to an endpoint), all of this shard, leaving alone each one that
+-- is queued already; wakes the workers once if an endpoint became ready.
+-- ARGV: base, wake channel, shard, then six values per delivery: organization, endpoint, event,
+--       request id, rate limit per second ('' = none), max in flight.
+-- Returns how many were queued (the others already were).
+local queued_now, wake = 0, false
+local described = nil
+for i = 4, #ARGV, 6 do
+  local org, ep, event, request, rate, max = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+  if redis.call('HEXISTS', queued(ep), event) == 0 then
+    local m = meta(ep)
+    if described ~= ep then
+      if redis.call('HSETNX', m, 'g', 1) == 1 then
+        redis.call('PERSIST', m)
+        pcall(redis.call, 'XGROUP', 'CREATE', stream(ep), GROUP, '0', 'MKSTREAM')
+      end
+      redis.call('HSET', m, 'o', org, 'max', max)
+      if rate == '' then redis.call('HDEL', m, 'rate') else redis.call('HSET', m, 'rate', rate) end
+      redis.call('SADD', ENDPOINTS, ep)
+      described = ep
+    end
+    local id = redis.call('XADD', stream(ep), '*', 'e', event, 'r', request)
+    redis.call('HSET', queued(ep), event, id)
+    redis.call('HINCRBY', m, 'n', 1)
+    queued_now = queued_now + 1
+    if activate(ep) == 1 then wake = true end
+  end
 end
-local id = redis.call('XADD', stream(ep), '*', 'e', event, 'r', ARGV[5])
-redis.call('HSET', queued(ep), event, id)
-redis.call('HSET', m, 'o', org, 'max', ARGV[7])
-if ARGV[6] == '' then redis.call('HDEL', m, 'rate') else redis.call('HSET', m, 'rate', ARGV[6]) end
-redis.call('HINCRBY', m, 'n', 1)
-redis.call('HINCRBY', COUNTS, 'queued', 1)
-redis.call('SADD', ENDPOINTS, ep)
-if activate(ep) == 1 then redis.call('PUBLISH', ARGV[8], ARGV[9]) end
-return 1
+if queued_now > 0 then redis.call('HINCRBY', COUNTS, 'queued', queued_now) end
+if wake then redis.call('PUBLISH', ARGV[2], ARGV[3]) end
+return queued_now

@@ -8,6 +8,7 @@ import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.queue.QueueKeys;
 import io.triggers.shared.time.Timestamps;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -39,7 +40,10 @@ class IdsAndTimesTest {
             assertThat(keys.shardOf(UUID.randomUUID())).isBetween(0, 15);
         }
         QueueEntry entry = new QueueEntry(UuidV7.next(), endpoint, UUID.randomUUID(), null, null, 16);
-        assertThat(entry.enqueueArguments(keys)[0]).isEqualTo(keys.base(keys.shardOf(entry.organizationId())));
+        QueueEntry.ShardBatch batch = QueueEntry.byShard(keys, List.of(entry)).get(0);
+        assertThat(batch.shard()).isEqualTo(keys.shardOf(entry.organizationId()));
+        assertThat(batch.enqueueArguments(keys)).containsExactly(keys.base(batch.shard()), keys.wake(), Integer.toString(batch.shard()),
+                entry.organizationId().toString(), endpoint.toString(), entry.eventId().toString(), "", "", "16");
         assertThatThrownBy(() -> new QueueKeys("a{b}", 16)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new QueueKeys("t", 0)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new QueueEntry(null, endpoint, UUID.randomUUID(), null, null, 16))

@@ -18,7 +18,7 @@ import reactor.core.publisher.Mono;
 
 /**
  * Stores validated events of one organization and queues them: one statement for all of them,
- * then one pipelined ENQUEUE per delivery (event and endpoint). Each event ends as created,
+ * then one ENQUEUE call per shard for all their deliveries (events and endpoints). Each event ends as created,
  * replayed (its idempotency key was used before with the same request) or rejected (the key was
  * used with another request).
  */

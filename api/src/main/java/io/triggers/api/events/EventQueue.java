@@ -42,21 +42,19 @@ public final class EventQueue {
     }
 
     /**
-     * Queues the deliveries, all sent without waiting for each other's replies (Lettuce pipelines
-     * them); completes empty whether or not Redis took them.
+     * Queues the deliveries: one ENQUEUE call per shard (and per {@link QueueEntry#MAX_PER_CALL}),
+     * sent without waiting for each other's replies; completes empty whether or not Redis took them.
      */
     public Mono<Void> enqueueAll(List<QueueEntry> entries) {
         if (entries.isEmpty()) {
             return Mono.empty();
         }
-        return Flux.fromIterable(entries)
-                .flatMap(entry -> {
-                    int shard = keys.shardOf(entry.organizationId());
-                    return redis.execute(ENQUEUE, List.of(keys.ready(shard)), Arrays.asList(entry.enqueueArguments(keys)))
-                            .doOnError(e -> NOT_QUEUED.warn("event {} committed but not queued (Redis: {}); the reconciler queues it",
-                                    entry.eventId(), e.toString()))
-                            .onErrorResume(e -> Mono.empty());
-                }, Math.min(entries.size(), 256) + 1)
+        List<QueueEntry.ShardBatch> batches = QueueEntry.byShard(keys, entries);
+        return Flux.fromIterable(batches)
+                .flatMap(batch -> redis.execute(ENQUEUE, List.of(keys.ready(batch.shard())), Arrays.asList(batch.enqueueArguments(keys)))
+                        .doOnError(e -> NOT_QUEUED.warn("{} deliveries committed but not queued (Redis: {}); the reconciler queues them",
+                                batch.entries().size(), e.toString()))
+                        .onErrorResume(e -> Mono.empty()), batches.size())
                 .then();
     }
 

@@ -1,5 +1,9 @@
 package io.triggers.shared.queue;
 
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -22,11 +26,43 @@ public record QueueEntry(UUID eventId, UUID endpointId, UUID organizationId, Str
         }
     }
 
-    /** ENQUEUE's arguments after the key base, as {@link QueueScripts#ENQUEUE} takes them. */
-    public String[] enqueueArguments(QueueKeys keys) {
-        int shard = keys.shardOf(organizationId);
-        return new String[] {keys.base(shard), organizationId.toString(), endpointId.toString(), eventId.toString(),
-                requestId == null ? "" : requestId, rateLimitPerSecond == null ? "" : rateLimitPerSecond.toString(),
-                Integer.toString(maxInFlight), keys.wake(), Integer.toString(shard)};
+    /** Deliveries queued by one ENQUEUE call at most, so one call never holds Redis for long. */
+    public static final int MAX_PER_CALL = 500;
+
+    /** Deliveries of one shard, to queue with one ENQUEUE call. */
+    public record ShardBatch(int shard, List<QueueEntry> entries) {
+
+        /** ENQUEUE's arguments, as {@link QueueScripts#ENQUEUE} takes them. */
+        public String[] enqueueArguments(QueueKeys keys) {
+            String[] args = new String[3 + entries.size() * 6];
+            args[0] = keys.base(shard);
+            args[1] = keys.wake();
+            args[2] = Integer.toString(shard);
+            int i = 3;
+            for (QueueEntry entry : entries) {
+                args[i++] = entry.organizationId().toString();
+                args[i++] = entry.endpointId().toString();
+                args[i++] = entry.eventId().toString();
+                args[i++] = entry.requestId() == null ? "" : entry.requestId();
+                args[i++] = entry.rateLimitPerSecond() == null ? "" : entry.rateLimitPerSecond().toString();
+                args[i++] = Integer.toString(entry.maxInFlight());
+            }
+            return args;
+        }
+    }
+
+    /** The entries split by shard, and into calls of at most {@link #MAX_PER_CALL}, in their order within each shard. */
+    public static List<ShardBatch> byShard(QueueKeys keys, List<QueueEntry> entries) {
+        Map<Integer, List<QueueEntry>> shards = new LinkedHashMap<>();
+        for (QueueEntry entry : entries) {
+            shards.computeIfAbsent(keys.shardOf(entry.organizationId()), shard -> new ArrayList<>()).add(entry);
+        }
+        List<ShardBatch> batches = new ArrayList<>();
+        shards.forEach((shard, ofShard) -> {
+            for (int from = 0; from < ofShard.size(); from += MAX_PER_CALL) {
+                batches.add(new ShardBatch(shard, ofShard.subList(from, Math.min(ofShard.size(), from + MAX_PER_CALL))));
+            }
+        });
+        return batches;
     }
 }

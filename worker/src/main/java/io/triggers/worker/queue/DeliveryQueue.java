@@ -114,10 +114,11 @@ public final class DeliveryQueue {
         return eval(QueueScripts.RENEW, shard, args.toArray(String[]::new)).map(reply -> ((Number) reply).longValue());
     }
 
-    /** Queues a delivery unless it is queued; emits whether it was not. */
-    public Mono<Boolean> enqueue(QueueEntry entry) {
-        return eval(QueueScripts.ENQUEUE, keys.shardOf(entry.organizationId()), entry.enqueueArguments(keys))
-                .map(reply -> ((Number) reply).longValue() == 1);
+    /** Queues the deliveries that are not queued already (one call per shard); emits how many it queued. */
+    public Mono<Long> enqueue(List<QueueEntry> entries) {
+        return Flux.fromIterable(QueueEntry.byShard(keys, entries))
+                .concatMap(batch -> eval(QueueScripts.ENQUEUE, batch.shard(), batch.enqueueArguments(keys)))
+                .reduce(0L, (sum, reply) -> sum + ((Number) reply).longValue());
     }
 
     /** What every shard holds, added up. */

@@ -15,7 +15,6 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -101,11 +100,8 @@ final class Reconciler extends PeriodicJob {
 
     /** Queues one page of owed deliveries, then the next, up to {@code batchesLeft} pages. */
     private Mono<Long> walk(Instant before, int batchesLeft) {
-        return owed(before, position).flatMap(page -> Flux.fromIterable(page)
-                .filter(owed -> !owed.acknowledged())
-                .flatMap(owed -> queue.enqueue(owed.entry()), 64)
-                .filter(Boolean::booleanValue)
-                .count()
+        return owed(before, position).flatMap(page -> queue.enqueue(page.stream()
+                        .filter(owed -> !owed.acknowledged()).map(Owed::entry).toList())
                 .flatMap(queued -> {
                     boolean atEnd = page.size() < properties.batch();
                     position = atEnd ? new Position(START, NIL, NIL) : page.get(page.size() - 1).position();
