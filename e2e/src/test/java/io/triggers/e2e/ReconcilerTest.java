@@ -7,6 +7,8 @@ import io.lettuce.core.Range;
 import io.triggers.testing.WebhookReceiver;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -84,6 +86,74 @@ class ReconcilerTest {
         }
     }
 
+    @Test
+    void afterRedisLostEverythingAHundredThousandOwedDeliveriesAreQueuedAgainWithinAMinuteOnceEach() throws Exception {
+        int owed = 100_000;
+        try (RunningService service = RunningService.start(Map.of(
+                "triggers.reconciler.every", "1s", "triggers.reconciler.grace", "500ms"));
+             WebhookReceiver receiver = WebhookReceiver.start()) {
+            String key = service.newOrganizationKey("backlog");
+            String endpointId = service.newEndpoint(key, receiver.url("/hook")).get("id").stringValue();
+            String organizationId = service.call("GET", "/v1/me", key, null).body().get("organization_id").stringValue();
+            try (Connection db = service.jdbc(); Statement sql = db.createStatement()) {
+                // A slow endpoint (one delivery a second), so the backlog stays while the test looks.
+                sql.execute("UPDATE endpoints SET rate_limit_per_second = 1 WHERE id = '" + endpointId + "'");
+                // Committed, never queued: as after an api crash, or events written while Redis was down.
+                sql.execute("""
+                        INSERT INTO events (id, organization_id, event_type, payload, status, created_at, updated_at)
+                        SELECT gen_random_uuid(), '%s', 'backlog.event', '{"n": 1}', 'pending',
+                               now() - interval '1 minute' + n * interval '1 microsecond', now()
+                        FROM generate_series(1, %d) n""".formatted(organizationId, owed));
+                sql.execute("""
+                        INSERT INTO deliveries (event_id, endpoint_id, organization_id, status, created_at, updated_at)
+                        SELECT id, '%s', organization_id, 'pending', created_at, now() FROM events
+                        """.formatted(endpointId));
+            }
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> service.queue().queuedCount() == owedInDatabase(service));
+
+            // Caught up, the walk stays at its end: the backlog Redis holds is not read again every run.
+            long readOnce = keysetEntriesRead(service, owed);
+            await().during(Duration.ofSeconds(12)).atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> keysetEntriesRead(service, 0) - readOnce < owed / 2);
+
+            // Redis loses everything (a restart without persistence): all of it is queued again, once each.
+            service.queue().deleteAll();
+            long lost = System.nanoTime();
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> service.queue().queuedCount() == owedInDatabase(service));
+            assertThat(Duration.ofNanos(System.nanoTime() - lost)).isLessThan(Duration.ofSeconds(60));
+            assertThat(owedInDatabase(service)).isGreaterThan(owed - 100L);
+            assertThat(service.queue().streamEntries()).isEqualTo(service.queue().queuedCount());
+        }
+    }
+
+    private static long owedInDatabase(RunningService service) throws Exception {
+        try (Connection db = service.jdbc(); Statement sql = db.createStatement();
+             ResultSet row = sql.executeQuery("SELECT count(*) FROM deliveries WHERE status IN ('pending', 'failed')")) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+    /**
+     * Entries PostgreSQL counts as read from the owed deliveries' index, once at least {@code atLeast}
+     * (its counters reach the statistics views up to 10 s late).
+     */
+    private static long keysetEntriesRead(RunningService service, long atLeast) {
+        long[] read = new long[1];
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).until(() -> {
+            try (Connection db = service.jdbc(); Statement sql = db.createStatement();
+                 ResultSet row = sql.executeQuery(
+                         "SELECT idx_tup_read FROM pg_stat_user_indexes WHERE indexrelname = 'deliveries_owed_keyset_idx'")) {
+                row.next();
+                read[0] = row.getLong(1);
+                return read[0] >= atLeast;
+            }
+        });
+        return read[0];
+    }
+
     private static long entries(RunningService service, String eventId) {
         return service.queue().entriesOf(eventId).size();
     }
@@ -93,10 +163,10 @@ class ReconcilerTest {
         try (Connection db = service.jdbc();
              PreparedStatement event = db.prepareStatement("""
                      INSERT INTO events (id, organization_id, event_type, payload, status, created_at, updated_at)
-                     VALUES (?, ?, 'lost.event', '{"lost": true}', 'pending', now() - interval '5 seconds', now())""");
+                     VALUES (?, ?, 'lost.event', '{"lost": true}', 'pending', now(), now())""");
              PreparedStatement delivery = db.prepareStatement("""
                      INSERT INTO deliveries (event_id, endpoint_id, organization_id, status, created_at, updated_at)
-                     VALUES (?, ?, ?, 'pending', now() - interval '5 seconds', now())""")) {
+                     VALUES (?, ?, ?, 'pending', now(), now())""")) {
             event.setObject(1, eventId);
             event.setObject(2, UUID.fromString(organizationId));
             event.executeUpdate();

@@ -76,6 +76,24 @@ public final class TestQueue {
         return ids;
     }
 
+    /** How many deliveries are queued (each event once per endpoint), over every shard. */
+    public long queuedCount() {
+        long count = 0;
+        for (String key : redis.keys(prefix + ":{" + prefix + ".*}:queued:*")) {
+            count += redis.hlen(key);
+        }
+        return count;
+    }
+
+    /** How many entries the endpoint streams hold, over every shard (one per queued delivery unless one was queued twice). */
+    public long streamEntries() {
+        long count = 0;
+        for (String key : redis.keys(prefix + ":{" + prefix + ".*}:s:*")) {
+            count += redis.xlen(key);
+        }
+        return count;
+    }
+
     /** Whether any endpoint stream holds an entry added between the two times (Unix ms), or, with {@code pendingOnly}, a pending one. */
     public boolean anyBetween(long fromMillis, long toMillis, boolean pendingOnly) {
         Range<String> range = Range.create(fromMillis + "-0", toMillis + "-" + Long.MAX_VALUE);

@@ -20,7 +20,9 @@ import java.util.UUID;
  * <li>{@code <base>due:<endpoint>}: sorted set, pending entries by when they are due again;</li>
  * <li>{@code <base>lease:<endpoint>}: sorted set, entries handed out, by when their lease ends;</li>
  * <li>{@code <base>queued:<endpoint>}: hash, event id to entry id (an event is queued once per endpoint);</li>
- * <li>{@code <base>ep:<endpoint>}: hash, the endpoint's organization, limits, pause and rate state.</li>
+ * <li>{@code <base>ep:<endpoint>}: hash, the endpoint's organization, limits, pause and rate state;</li>
+ * <li>{@code <base>intact}: string, set by the reconciler when it starts walking every owed delivery;
+ *     its absence says the shard lost its keys since (a flush, a restart without persistence).</li>
  * </ul>
  * where {@code <base>} is {@code <prefix>:{<prefix>.<shard>}:}. Outside the shards:
  * {@code <prefix>:dead} (the dead-letter stream), {@code <prefix>:wake} (the channel the api
@@ -61,6 +63,11 @@ public record QueueKeys(String prefix, int shards) {
     /** An endpoint's stream. */
     public String stream(int shard, UUID endpointId) {
         return base(shard) + "s:" + endpointId;
+    }
+
+    /** The shard's marker that its keys have been kept since the reconciler's last full walk. */
+    public String intact(int shard) {
+        return base(shard) + "intact";
     }
 
     /** The dead-letter stream. */

@@ -154,6 +154,20 @@ public final class DeliveryQueue {
                 .defaultIfEmpty(false);
     }
 
+    /** Whether every shard still has its marker (see {@link QueueKeys#intact}): false when any lost its keys. */
+    public Mono<Boolean> intact() {
+        return Flux.range(0, keys.shards())
+                .concatMap(shard -> redis.reactive().exists(keys.intact(shard)))
+                .all(exists -> exists == 1);
+    }
+
+    /** Sets every shard's marker. */
+    public Mono<Void> markIntact(String walk) {
+        return Flux.range(0, keys.shards())
+                .concatMap(shard -> redis.reactive().set(keys.intact(shard), walk))
+                .then();
+    }
+
     /** Deletes the first version's single stream: what it held is still owed in PostgreSQL, and the reconciler queues it. */
     public Mono<Long> deleteLegacyStream() {
         return redis.reactive().del(keys.legacyEvents());

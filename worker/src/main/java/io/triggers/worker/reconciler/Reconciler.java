@@ -23,8 +23,14 @@ import reactor.core.publisher.Mono;
  * deliveries still owed, oldest first, and queues each one: the ENQUEUE script leaves alone one
  * that is queued already, so only what Redis lacks is added (the api died between COMMIT and
  * enqueue, an enqueue failed, Redis restarted empty or was flushed, an upgrade dropped the first
- * version's stream). A run reads up to {@code batch × max-batches} deliveries and the next one
- * goes on from there, so a long backlog is walked through in turns, not read whole every run.
+ * version's stream).
+ *
+ * <p>A run goes on until it has caught up (or for 80 % of {@code every}, or {@code max-batches}
+ * pages); once caught up, the walk stays at its end and later runs read only deliveries owed
+ * since, so a long backlog that Redis holds is not read again and again. The walk starts over
+ * from the oldest owed delivery every {@code full-walk-every}, and at once when a shard's marker
+ * ({@link io.triggers.shared.queue.QueueKeys#intact}, set when a full walk starts) is gone: Redis
+ * lost its keys, and everything owed is queued again.
  */
 @Component
 final class Reconciler extends PeriodicJob {
@@ -69,6 +75,8 @@ final class Reconciler extends PeriodicJob {
     private final ReconcilerProperties properties;
     private final Counter reenqueued;
     private volatile Position position = new Position(START, NIL, NIL);
+    /** When the walk starts over from the oldest owed delivery (the first run does). */
+    private volatile Instant nextFullWalk = Instant.EPOCH;
 
     Reconciler(DatabaseClient db, ReactiveTransactionManager transactionManager, DeliveryQueue queue,
                ReconcilerProperties properties, MeterRegistry meters) {
@@ -85,10 +93,24 @@ final class Reconciler extends PeriodicJob {
     /** One run (if this replica gets the lock); emits how many deliveries it queued again. */
     Mono<Long> reconcileOnce() {
         Duration lock = Duration.ofMillis(Math.max(100, properties.every().toMillis() * 9 / 10));
-        Instant before = Instant.now().minus(properties.grace());
+        Instant now = Instant.now();
+        Instant before = now.minus(properties.grace());
+        long deadline = System.nanoTime() + properties.every().toNanos() * 8 / 10;
         return queue.tryLock("reconciler", lock)
                 .filter(Boolean::booleanValue)
-                .flatMap(locked -> walk(before, properties.maxBatches()))
+                .flatMap(locked -> queue.intact())
+                .flatMap(intact -> {
+                    if (intact && now.isBefore(nextFullWalk)) {
+                        return walk(before, properties.maxBatches(), deadline);
+                    }
+                    if (!intact) {
+                        log.info("Redis lost queue keys (a shard's marker is gone): walking every owed delivery to queue it again");
+                    }
+                    position = new Position(START, NIL, NIL);
+                    nextFullWalk = now.plus(properties.fullWalkEvery());
+                    // Marked before walking: keys lost during the walk show at the next run, which starts over.
+                    return queue.markIntact(now.toString()).then(walk(before, properties.maxBatches(), deadline));
+                })
                 .doOnNext(count -> {
                     if (count > 0) {
                         reenqueued.increment(count);
@@ -98,14 +120,16 @@ final class Reconciler extends PeriodicJob {
                 .defaultIfEmpty(0L);
     }
 
-    /** Queues one page of owed deliveries, then the next, up to {@code batchesLeft} pages. */
-    private Mono<Long> walk(Instant before, int batchesLeft) {
+    /** Queues one page of owed deliveries, then the next, until caught up, out of pages or past the deadline. */
+    private Mono<Long> walk(Instant before, int batchesLeft, long deadline) {
         return owed(before, position).flatMap(page -> queue.enqueue(page.stream()
                         .filter(owed -> !owed.acknowledged()).map(Owed::entry).toList())
                 .flatMap(queued -> {
-                    boolean atEnd = page.size() < properties.batch();
-                    position = atEnd ? new Position(START, NIL, NIL) : page.get(page.size() - 1).position();
-                    return atEnd || batchesLeft <= 1 ? Mono.just(queued) : walk(before, batchesLeft - 1).map(more -> more + queued);
+                    if (!page.isEmpty()) {
+                        position = page.get(page.size() - 1).position(); // at the end, the walk stays there
+                    }
+                    boolean more = page.size() == properties.batch() && batchesLeft > 1 && System.nanoTime() < deadline;
+                    return more ? walk(before, batchesLeft - 1, deadline).map(next -> next + queued) : Mono.just(queued);
                 }));
     }
 
