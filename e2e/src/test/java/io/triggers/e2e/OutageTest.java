@@ -35,6 +35,22 @@ class OutageTest {
             "spring.data.redis.timeout", "1s");
 
     @Test
+    void theInboxWorksAgainOncePostgresIsBackEvenIfItsFirstRequestFoundItDown() throws Exception {
+        try (RunningService service = RunningService.startBehindProxies(FAST)) {
+            String key = service.newOrganizationKey("inbox-hiccup");
+            String eventId = service.ingest(key);
+            // The inbox's first request comes while PostgreSQL is unreachable (its cursor secret is read then).
+            service.postgresProxy.cut();
+            assertThat(service.call("GET", "/v1/inbox", key, null).status()).isEqualTo(503);
+            service.postgresProxy.restore();
+
+            await().atMost(WAIT).until(() -> service.call("GET", "/v1/inbox", key, null).status() == 200);
+            Response page = service.call("GET", "/v1/inbox?limit=1", key, null);
+            assertThat(page.body().get("events").get(0).get("event_id").stringValue()).isEqualTo(eventId);
+        }
+    }
+
+    @Test
     void withPostgresDownIngestionAnswers503FastAndTheWorkerPausesWithoutAcknowledging() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (RunningService service = RunningService.startBehindProxies(FAST);

@@ -2,6 +2,7 @@ package io.triggers.api.inbox;
 
 import io.r2dbc.postgresql.codec.Json;
 import io.triggers.api.events.EventSummary;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -42,10 +43,13 @@ final class InboxRepository {
 
     InboxRepository(DatabaseClient db) {
         this.db = db;
-        this.cursorSecret = db.sql(CURSOR_SECRET).map(row -> row.get("secret", byte[].class)).one().cache();
+        // The value is kept once read; a failure (PostgreSQL unreachable for a moment) is not, so the
+        // next request reads it again instead of failing until a restart.
+        this.cursorSecret = db.sql(CURSOR_SECRET).map(row -> row.get("secret", byte[].class)).one()
+                .cache(secret -> Duration.ofMillis(Long.MAX_VALUE), failure -> Duration.ZERO, () -> Duration.ZERO);
     }
 
-    /** The installation's secret for signing cursors (read once). */
+    /** The installation's secret for signing cursors (read once it can be). */
     Mono<byte[]> cursorSecret() {
         return cursorSecret;
     }
