@@ -141,6 +141,24 @@ class DeliveryManagementTest {
     }
 
     @Test
+    void aReplayStartsTheRetryScheduleOverAndAttemptNumbersKeepCountingUp() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start().respondWith(500)) {
+            String key = service.newOrganizationKey("replay-schedule");
+            service.newEndpoint(key, receiver.url("/down"));
+            String eventId = service.ingest(key);
+            // Schedule 100ms,100ms: the first attempt and two retries, then dead.
+            await().atMost(WAIT).until(() -> "dead".equals(service.eventStatus(eventId)));
+            assertThat(receiver.received()).hasSize(3);
+
+            assertThat(service.call("POST", "/v1/events/" + eventId + "/replay", key, null).status()).isEqualTo(202);
+            // The whole schedule again, not only the step after the last one.
+            await().atMost(WAIT).until(() -> receiver.received().size() == 6 && "dead".equals(service.eventStatus(eventId)));
+            JsonNode attempts = service.call("GET", "/v1/events/" + eventId + "/attempts", key, null).body().get("attempts");
+            assertThat(attempts).extracting(attempt -> attempt.get("attempt").intValue()).containsExactly(1, 2, 3, 4, 5, 6);
+        }
+    }
+
+    @Test
     void deadLettersAreListedNewestFirstPageByPageAndCanBeReplayed() throws Exception {
         AtomicInteger mode = new AtomicInteger(500);
         try (WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> mode.get())) {

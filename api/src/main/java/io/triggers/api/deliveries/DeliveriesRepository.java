@@ -25,7 +25,8 @@ final class DeliveriesRepository {
 
     /*
      * Replay: the event's deliveries to its matching enabled endpoints (or to the one given) are
-     * made pending again (created where missing) and the event is pending again; the caller queues it.
+     * made pending again (created where missing), each with its retry schedule started over, and
+     * the event is pending again; the caller queues it.
      */
     private static final String REPLAY = """
             WITH event AS (
@@ -44,7 +45,8 @@ final class DeliveriesRepository {
             renewed AS (
                 INSERT INTO deliveries (event_id, endpoint_id, organization_id, status, created_at, updated_at)
                 SELECT event.id, target.id, event.organization_id, 'pending', :now, :now FROM event, target
-                ON CONFLICT (event_id, endpoint_id) DO UPDATE SET status = 'pending', next_attempt_at = NULL, updated_at = :now
+                ON CONFLICT (event_id, endpoint_id) DO UPDATE
+                    SET status = 'pending', next_attempt_at = NULL, schedule_from = deliveries.attempts, updated_at = :now
                 RETURNING event_id
             ),
             pending AS (
@@ -78,7 +80,7 @@ final class DeliveriesRepository {
                 FOR UPDATE SKIP LOCKED
             ),
             revived AS (
-                UPDATE deliveries d SET status = 'pending', next_attempt_at = NULL, updated_at = :now
+                UPDATE deliveries d SET status = 'pending', next_attempt_at = NULL, schedule_from = d.attempts, updated_at = :now
                 FROM chosen WHERE d.event_id = chosen.id AND d.status IN ('dead', 'failed')
                 RETURNING d.event_id
             ),

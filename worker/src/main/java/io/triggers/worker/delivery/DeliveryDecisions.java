@@ -48,7 +48,8 @@ public final class DeliveryDecisions {
     }
 
     /**
-     * After attempt number {@code attempt} (1 = the first) ended with {@code outcome}.
+     * After attempt number {@code attempt} of its retry schedule (1 = the first since the delivery
+     * was created or last replayed) ended with {@code outcome}.
      *
      * @param jitterKey fixes the retry jitter for this delivery
      */

@@ -138,7 +138,9 @@ public final class DeliveryProcessor {
     private Mono<Decision> record(Picked delivery, DeliveryTarget target, AttemptOutcome outcome) {
         Instant now = Timestamps.now();
         int attempt = target.attempts() + 1;
-        Decision decision = DeliveryDecisions.afterAttempt(outcome, attempt, schedule, now,
+        // The retry step follows the attempts since the schedule (re)started: a replay starts it over,
+        // a re-queue (the reconciler, Redis lost its keys) does not.
+        Decision decision = DeliveryDecisions.afterAttempt(outcome, target.attemptsInSchedule() + 1, schedule, now,
                 delivery.eventId() + "/" + delivery.endpointId());
         if (outcome.delivered()) {
             Mono<Void> recovered = target.failingSince() == null ? Mono.empty() : repository.endpointRecovered(target.endpointId());

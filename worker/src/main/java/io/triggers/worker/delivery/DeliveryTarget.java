@@ -12,13 +12,19 @@ import java.util.UUID;
  * @param url             where to POST
  * @param secrets         the signing secrets: the current one, then the previous one while it is still valid
  * @param attempts        attempts made so far
+ * @param scheduleFrom    attempts made when its retry schedule (re)started: 0, or the count at its last replay
  * @param endpointEnabled whether the endpoint may be called
  * @param disabledReason  why it was disabled, when it was
  * @param notBefore       the receiver's Retry-After ends then; null when it asked nothing
  * @param failingSince    when the endpoint's current run of failures began; null when its last attempt succeeded
  */
 public record DeliveryTarget(EventData event, UUID endpointId, String url, List<String> secrets, int attempts,
-                      boolean endpointEnabled, String disabledReason, Instant notBefore, Instant failingSince) {
+                      int scheduleFrom, boolean endpointEnabled, String disabledReason, Instant notBefore, Instant failingSince) {
+
+    /** Attempts made since its retry schedule (re)started: the step of its next retry follows from it. */
+    public int attemptsInSchedule() {
+        return attempts - scheduleFrom;
+    }
 
     /** What the webhook body is made of. */
     public record EventData(UUID id, UUID organizationId, String eventType, String source, String payloadJson,

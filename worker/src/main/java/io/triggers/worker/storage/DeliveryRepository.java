@@ -39,7 +39,7 @@ public final class DeliveryRepository {
     // that index for a small one and scans all of it per lookup instead of using the primary key.
     private static final String OWED = """
             SELECT e.id, e.organization_id, e.event_type, e.source, e.payload, e.metadata, e.created_at,
-                   d.endpoint_id, d.attempts, d.next_attempt_at,
+                   d.endpoint_id, d.attempts, d.schedule_from, d.next_attempt_at,
                    ep.url, ep.secret, ep.previous_secret, ep.previous_secret_expires_at, ep.enabled, ep.disabled_reason,
                    ep.failing_since
             FROM events e
@@ -177,7 +177,8 @@ public final class DeliveryRepository {
                     UUID endpointId = row.get("endpoint_id", UUID.class);
                     return new DeliveryTarget(event, endpointId, row.get("url", String.class),
                             secrets(endpointId, row.get("secret", String.class), row.get("previous_secret", String.class),
-                                    row.get("previous_secret_expires_at", Instant.class), now), row.get("attempts", Integer.class), row.get("enabled", Boolean.class),
+                                    row.get("previous_secret_expires_at", Instant.class), now), row.get("attempts", Integer.class),
+                            row.get("schedule_from", Integer.class), row.get("enabled", Boolean.class),
                             row.get("disabled_reason", String.class), row.get("next_attempt_at", Instant.class),
                             row.get("failing_since", Instant.class));
                 })
