@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -155,6 +157,32 @@ class DeliveryManagementTest {
             await().atMost(WAIT).until(() -> receiver.received().size() == 6 && "dead".equals(service.eventStatus(eventId)));
             JsonNode attempts = service.call("GET", "/v1/events/" + eventId + "/attempts", key, null).body().get("attempts");
             assertThat(attempts).extracting(attempt -> attempt.get("attempt").intValue()).containsExactly(1, 2, 3, 4, 5, 6);
+        }
+    }
+
+    @Test
+    void aReplayWhileTheDeliveryIsStillOutstandingPutsNoSecondOneOnTheQueue() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        try (WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> {
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return 200;
+        })) {
+            String key = service.newOrganizationKey("replay-outstanding");
+            service.newEndpoint(key, receiver.url("/slow"));
+            String eventId = service.ingest(key);
+            await().atMost(WAIT).until(() -> receiver.received().size() == 1); // in flight, held by the receiver
+
+            assertThat(service.call("POST", "/v1/events/" + eventId + "/replay", key, null).status()).isEqualTo(202);
+            assertThat(service.queue().entriesOf(eventId)).hasSize(1);
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(2)).until(() -> receiver.received().size() == 1);
+            release.countDown();
+
+            await().atMost(WAIT).until(() -> "delivered".equals(service.eventStatus(eventId)) && !service.queue().isQueued(eventId));
+            assertThat(receiver.received()).hasSize(1);
         }
     }
 
