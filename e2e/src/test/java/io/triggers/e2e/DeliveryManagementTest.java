@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -163,14 +162,7 @@ class DeliveryManagementTest {
     @Test
     void aReplayWhileTheDeliveryIsStillOutstandingPutsNoSecondOneOnTheQueue() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
-        try (WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> {
-            try {
-                release.await(30, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return 200;
-        })) {
+        try (WebhookReceiver receiver = WebhookReceiver.start().respondWith(Responders.heldUntil(release))) {
             String key = service.newOrganizationKey("replay-outstanding");
             service.newEndpoint(key, receiver.url("/slow"));
             String eventId = service.ingest(key);

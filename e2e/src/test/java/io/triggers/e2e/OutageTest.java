@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -54,7 +53,7 @@ class OutageTest {
     void withPostgresDownIngestionAnswers503FastAndTheWorkerPausesWithoutAcknowledging() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         try (RunningService service = RunningService.startBehindProxies(FAST);
-             WebhookReceiver receiver = WebhookReceiver.start().respondWith(held(release))) {
+             WebhookReceiver receiver = WebhookReceiver.start().respondWith(Responders.heldUntil(release))) {
             String key = service.newOrganizationKey("pg-down");
             service.newEndpoint(key, receiver.url("/hook"));
             List<String> accepted = new ArrayList<>();
@@ -172,17 +171,6 @@ class OutageTest {
     }
 
     /** Answers 200, but only once {@code release} is open. */
-    private static Function<WebhookReceiver.Received, Integer> held(CountDownLatch release) {
-        return request -> {
-            try {
-                release.await(60, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return 200;
-        };
-    }
-
     static Map<String, Long> countById(WebhookReceiver receiver) {
         return receiver.received().stream().collect(Collectors.groupingBy(r -> r.header("webhook-id"), HashMap::new, Collectors.counting()));
     }

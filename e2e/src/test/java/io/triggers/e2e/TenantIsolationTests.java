@@ -140,10 +140,14 @@ abstract class TenantIsolationTests {
     /**
      * An endpoint limited to 5 deliveries a second, two worker replicas, 40 events queued at once.
      * Margins: the overall rate at the receiver may be 10 % over the limit (5.5/s: 40 arrivals span at
-     * least 7.1 s; one limit per replica would make 10/s), and consecutive arrivals may be as close as
-     * half the 200 ms spacing, allowing 100 ms for the send path (connection, scheduling, a GC pause on
-     * a busy 2-core machine) between the limiter's grant and the arrival. A burst allowance, or two
-     * replicas each keeping the limit on their own, makes arrivals a few milliseconds apart.
+     * least 7.1 s; one limit per replica would make 10/s), and any arrival is at least 300 ms after the
+     * one before the previous (two 200 ms intervals, less 100 ms for the send path: connection,
+     * scheduling, a GC pause on a busy 2-core machine). One arrival held up on its way shortens only
+     * the gap after it (a full run once measured 303 ms then 96 ms, 399 ms over the two); a burst
+     * allowance puts two or three arrivals within a few milliseconds, and two replicas each keeping
+     * the limit on their own about 100 ms apart, and both fail. The first two arrivals are left out
+     * of that check: the replica started here makes its first request ever, and its cold start
+     * (connection, address check, class loading) held one up by 200 ms, into the next one.
      */
     @Test
     void anEndpointsRateLimitHoldsAcrossTwoWorkerReplicas() {
@@ -171,8 +175,10 @@ abstract class TenantIsolationTests {
                     + "%d client connections; gaps %s%n", arrivals.size(), spanMs, rate, gaps.stream().mapToLong(Long::longValue).min().orElse(0),
                     distinctConnections, gaps);
             assertThat(rate).as("arrivals per second (limit 5, margin 10 percent)").isLessThanOrEqualTo(5.5);
-            assertThat(gaps).as("milliseconds between consecutive arrivals (limit 5/s: 200 ms; margin 100 ms)")
-                    .allSatisfy(gap -> assertThat(gap).isGreaterThanOrEqualTo(100L));
+            List<Long> pairs = IntStream.range(4, arrivals.size())
+                    .mapToObj(i -> Duration.between(arrivals.get(i - 2), arrivals.get(i)).toMillis()).toList();
+            assertThat(pairs).as("milliseconds from each arrival to the one after next (limit 5/s: 400 ms; margin 100 ms)")
+                    .allSatisfy(gap -> assertThat(gap).isGreaterThanOrEqualTo(300L));
         }
     }
 

@@ -38,14 +38,7 @@ class WorkerFleetTest {
             String key = service.newOrganizationKey("crash");
             service.newEndpoint(key, receiver.url("/hook"));
             // The only worker takes the events and hangs in mid-delivery...
-            receiver.respondWith(request -> {
-                try {
-                    release.await(20, TimeUnit.SECONDS);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                return 200;
-            });
+            receiver.respondWith(Responders.heldUntil(release));
             List<String> events = new ArrayList<>();
             for (int i = 0; i < 10; i++) {
                 events.add(service.ingest(key));
@@ -65,6 +58,34 @@ class WorkerFleetTest {
             long duplicates = receiver.received().size() - received.size();
             System.out.printf("worker killed mid-delivery: %d events, %d requests received, %d duplicates%n",
                     events.size(), receiver.received().size(), duplicates);
+        }
+    }
+
+    @Test
+    void replicasComingAndGoingLeaveOneConsumerInTheGroup() throws Exception {
+        // Deliveries belong to whoever holds their lease, not to a consumer name: every replica reads
+        // as the one consumer "worker", so restarts and scale-downs leave no idle consumers behind.
+        try (RunningService service = RunningService.start(Map.of("triggers.delivery.retry-schedule", "1h"));
+             WebhookReceiver receiver = WebhookReceiver.start().respondWith(422)) { // failing, without opening the breaker
+            service.startWorker(Map.of());
+            String key = service.newOrganizationKey("consumers");
+            service.newEndpoint(key, receiver.url("/failing"));
+            List<String> events = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                events.add(service.ingest(key));
+            }
+            await().atMost(WAIT).until(() -> receiver.received().size() >= 10);
+            service.stopWorker(service.worker(), Duration.ofSeconds(5));
+            service.startWorker(Map.of());
+            for (int i = 0; i < 5; i++) {
+                events.add(service.ingest(key));
+            }
+            await().atMost(WAIT).until(() -> receiver.received().size() >= 15);
+
+            io.triggers.testing.TestQueue.Entry entry = service.streamEntryOf(events.get(0)).orElseThrow();
+            List<Object> consumers = service.redis().commands().xinfoConsumers(entry.base() + "s:" + entry.endpointId(), "deliverers");
+            assertThat(consumers).as("consumers of the endpoint's group: %s", consumers).hasSize(1);
+            assertThat(events).allMatch(id -> service.streamEntryOf(id).isPresent()); // all still pending, waiting an hour
         }
     }
 
