@@ -52,7 +52,13 @@ OTHER_ID=$(printf '%s' "$OTHER" | sed -n 's/^{"id":"\([^"]*\)".*/\1/p')
 
 echo "generating $EVENTS events…"
 started=$(date +%s)
-"${PSQL[@]}" -d "$DB" <<SQL
+# In transactions of 1 000 events, each its own statement, as the api stores them (by group
+# commit), so the inbox's commit order (xact_id) is spread over many transactions.
+CHUNK=1000
+{
+  for ((from = 1; from <= EVENTS; from += CHUNK)); do
+    to=$((from + CHUNK - 1)); [ "$to" -le "$EVENTS" ] || to=$EVENTS
+    cat <<SQL
 INSERT INTO events (id, organization_id, event_type, source, payload, metadata, status, created_at, updated_at)
 SELECT gen_random_uuid(),
        CASE WHEN i % 5 = 0 THEN '$OTHER_ID'::uuid ELSE '$MAIN_ID'::uuid END,
@@ -61,9 +67,11 @@ SELECT gen_random_uuid(),
        CASE WHEN i % 100 < 70 THEN 'delivered' WHEN i % 100 < 90 THEN 'pending' WHEN i % 100 < 97 THEN 'failed' ELSE 'dead' END,
        now() - interval '6 days' + (i * (interval '6 days' / $EVENTS)),
        now()
-FROM generate_series(1, $EVENTS) AS i;
-VACUUM ANALYZE events;
+FROM generate_series($from, $to) AS i;
 SQL
+  done
+  echo "VACUUM ANALYZE events;"
+} | "${PSQL[@]}" -d "$DB"
 echo "generated in $(( $(date +%s) - started )) s"
 MIDDLE=$("${PSQL[@]}" -d "$DB" -c "SELECT to_char((now() - interval '3 days') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')")
 
@@ -107,9 +115,11 @@ printf '%-16s ' all; awk '{print $2}' "$WORK/times" | stats
 read -r total p50 p95 p99 max < <(awk '{print $2}' "$WORK/times" | stats)
 
 echo; echo "plan of the first-page query:"
-"${PSQL[@]}" -d "$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id, event_type, source, payload, metadata, status, created_at, acknowledged_at, delivered_at FROM events WHERE organization_id = '$MAIN_ID' AND status IN ('pending','failed','dead') ORDER BY created_at, id LIMIT 51"
+"${PSQL[@]}" -d "$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id, event_type, source, payload, metadata, status, created_at, acknowledged_at, delivered_at FROM events WHERE organization_id = '$MAIN_ID' AND status IN ('pending','failed','dead') AND xact_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xact_id, created_at, id LIMIT 51"
+echo; echo "plan of a window (created_after, the middle of the six days):"
+"${PSQL[@]}" -d "$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id FROM events WHERE organization_id = '$MAIN_ID' AND status IN ('pending','failed','dead') AND created_at > '$MIDDLE' AND xact_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xact_id, created_at, id LIMIT 101"
 echo; echo "plan with an event_type filter:"
-"${PSQL[@]}" -d "$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id, event_type, source, payload, metadata, status, created_at, acknowledged_at, delivered_at FROM events WHERE organization_id = '$MAIN_ID' AND status IN ('pending','failed','dead') AND event_type = 'type.7' ORDER BY created_at, id LIMIT 51"
+"${PSQL[@]}" -d "$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) SELECT id, event_type, source, payload, metadata, status, created_at, acknowledged_at, delivered_at FROM events WHERE organization_id = '$MAIN_ID' AND status IN ('pending','failed','dead') AND event_type = 'type.7' AND xact_id < pg_snapshot_xmin(pg_current_snapshot()) ORDER BY xact_id, created_at, id LIMIT 51"
 
 out=bench/results/inbox-$(date -u +%Y%m%dT%H%M%SZ).json
 cat > "$out" <<JSON

@@ -5,11 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.triggers.api.RunningApi.Answer;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -58,6 +62,141 @@ class InboxTest {
         assertThat(during).allMatch(id -> !read.contains(id) || read.indexOf(id) > read.indexOf(before.get(before.size() - 1)));
         System.out.printf("paged %d events while %d arrived: %d of those seen, none twice%n", before.size(), during.size(),
                 during.stream().filter(read::contains).count());
+    }
+
+    @Test
+    void anEventThatCommitsLateIsListedAfterTheCursorNeverSkipped() throws Exception {
+        String key = api.newUnlimitedOrganizationKey("late-commit");
+        String first = ingest(key, 1, "late.item", null).get(0);
+        String organizationId = api.queryText("SELECT organization_id FROM events WHERE id = ?::uuid", first);
+        Tail tail = new Tail(key, 1);
+        String late;
+        String second;
+        String third;
+        try (Connection slow = api.jdbc(); Connection quick = api.jdbc()) {
+            // Stored like a group commit whose statement is slow to commit: created_at was taken
+            // before the two events below, which commit first.
+            slow.setAutoCommit(false);
+            late = insertEvent(slow, organizationId, Instant.now());
+            second = insertEvent(quick, organizationId, Instant.now());
+            third = insertEvent(quick, organizationId, Instant.now());
+            tail.pollWhileItMovesOn();
+            assertThat(ids(page(key, ""))).as("events committed after one still in flight wait for it")
+                    .containsExactly(first);
+            slow.commit();
+        }
+        assertThat(tail.toTheEnd()).containsExactly(first, late, second, third);
+    }
+
+    @Test
+    void aReaderTailingWhileCommitsLandOutOfOrderSeesEveryEventExactlyOnce() throws Exception {
+        String key = api.newUnlimitedOrganizationKey("out-of-order");
+        String first = ingest(key, 1, "late.item", null).get(0);
+        String organizationId = api.queryText("SELECT organization_id FROM events WHERE id = ?::uuid", first);
+        List<String> written = java.util.Collections.synchronizedList(new ArrayList<>(List.of(first)));
+        java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(4);
+        List<java.util.concurrent.Future<?>> writing = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            writing.add(writers.submit(() -> {
+                java.util.Random random = new java.util.Random();
+                try (Connection db = api.jdbc()) {
+                    db.setAutoCommit(false);
+                    for (int t = 0; t < 30; t++) {
+                        Instant createdAt = Instant.now();
+                        List<String> stored = new ArrayList<>();
+                        for (int n = 1 + random.nextInt(3); n > 0; n--) {
+                            stored.add(insertEvent(db, organizationId, createdAt));
+                        }
+                        // The commit is held up: other writers' later events commit before it.
+                        Thread.sleep(random.nextInt(100));
+                        db.commit();
+                        written.addAll(stored);
+                    }
+                }
+                return null;
+            }));
+        }
+        // Pages of 20: the reader keeps up, so it reads at the newest commits while older ones are in flight.
+        Tail tail = new Tail(key, 20);
+        int polls = 0;
+        while (!writing.stream().allMatch(java.util.concurrent.Future::isDone)) {
+            tail.pollWhileItMovesOn();
+            polls++;
+        }
+        assertThat(polls).as("the reader caught up with the writers").isGreaterThan(10);
+        for (java.util.concurrent.Future<?> done : writing) {
+            done.get();
+        }
+        writers.shutdown();
+        List<String> seen = tail.toTheEnd();
+
+        assertThat(new HashSet<>(seen)).as("no event twice").hasSize(seen.size());
+        assertThat(seen).containsExactlyInAnyOrderElementsOf(written);
+        System.out.printf("tailed %d events written by 4 writers committing out of order: each seen once%n", seen.size());
+    }
+
+    @Test
+    void anEventCommittedWhileNothingElseIsWrittenIsListedAtOnce() {
+        String key = api.newUnlimitedOrganizationKey("at-once");
+        for (int i = 0; i < 5; i++) {
+            String id = ingest(key, 1, "prompt.item", null).get(0);
+            long stored = System.nanoTime();
+            // Background writes of this api (key usage) may hold the horizon back for a few ms; a
+            // horizon that lagged by time would take seconds.
+            while (!ids(page(key, "")).contains(id)) {
+                assertThat(System.nanoTime() - stored).as("listed within a second").isLessThan(1_000_000_000L);
+            }
+            System.out.printf("event listed %d ms after its 201%n", (System.nanoTime() - stored) / 1_000_000);
+        }
+    }
+
+    /**
+     * A pull consumer that follows the inbox, moving on only when a page gives a cursor: the last
+     * page for now is read again from the same cursor later.
+     */
+    private static final class Tail {
+        private final String key;
+        private final String limit;
+        private final List<String> seen = new ArrayList<>();
+        private String cursor;
+
+        Tail(String key, int limit) {
+            this.key = key;
+            this.limit = "limit=" + limit;
+        }
+
+        /** Reads on while pages give a cursor; the last page for now stays unconsumed. */
+        void pollWhileItMovesOn() {
+            while (true) {
+                JsonNode page = page(key, limit + (cursor == null ? "" : "&cursor=" + cursor));
+                if (page.get("next_cursor").isNull()) {
+                    return;
+                }
+                seen.addAll(ids(page));
+                cursor = page.get("next_cursor").stringValue();
+            }
+        }
+
+        /** Once nothing more is written: everything read, in order, the last page included. */
+        List<String> toTheEnd() {
+            pollWhileItMovesOn();
+            seen.addAll(ids(page(key, limit + (cursor == null ? "" : "&cursor=" + cursor))));
+            return seen;
+        }
+    }
+
+    private static String insertEvent(Connection db, String organizationId, Instant createdAt) throws SQLException {
+        String id = UUID.randomUUID().toString();
+        try (PreparedStatement insert = db.prepareStatement("""
+                INSERT INTO events (id, organization_id, event_type, payload, status, created_at, updated_at)
+                VALUES (?::uuid, ?::uuid, 'late.item', '{}'::jsonb, 'pending', ?::timestamptz, ?::timestamptz)""")) {
+            insert.setString(1, id);
+            insert.setString(2, organizationId);
+            insert.setString(3, createdAt.toString());
+            insert.setString(4, createdAt.toString());
+            insert.executeUpdate();
+        }
+        return id;
     }
 
     @Test

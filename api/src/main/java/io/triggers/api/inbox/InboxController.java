@@ -19,9 +19,9 @@ import reactor.core.publisher.Mono;
 
 /**
  * {@code GET /v1/inbox}: events neither delivered nor acknowledged, for pull consumers, oldest
- * first by default, with keyset pagination. Following {@code next_cursor} to the end returns every
- * event that matched when the listing began exactly once; events arriving meanwhile show up at the
- * end of an ascending listing.
+ * first by default (in the order they were committed), with keyset pagination. Following
+ * {@code next_cursor} to the end returns every event that matched when the listing began exactly
+ * once; events arriving meanwhile show up at the end of an ascending listing, never behind its cursor.
  */
 @RestController
 public final class InboxController {
@@ -79,13 +79,11 @@ public final class InboxController {
                     ? null
                     : InboxCursor.decode(cursor, secret, tenant.organizationId(), query.key());
             return inbox.page(tenant.organizationId(), query, after, limit + 1).map(found -> {
+                List<EventSummary> events = found.stream().limit(limit).map(InboxRepository.Listed::event).toList();
                 if (found.size() <= limit) {
-                    return new InboxPage(found, null);
+                    return new InboxPage(events, null);
                 }
-                List<EventSummary> page = found.subList(0, limit);
-                EventSummary last = page.get(page.size() - 1);
-                return new InboxPage(page, new InboxCursor(last.createdAt(), last.eventId())
-                        .encode(secret, tenant.organizationId(), query.key()));
+                return new InboxPage(events, found.get(limit - 1).position().encode(secret, tenant.organizationId(), query.key()));
             });
         });
     }

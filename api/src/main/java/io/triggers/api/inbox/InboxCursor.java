@@ -12,21 +12,25 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * An opaque inbox position: the last event's {@code (created_at, id)}, bound to the organization
- * and the query (filters and order) it came from, and signed with the installation's cursor
- * secret. A cursor that was not made here, was altered, or belongs to another organization or
+ * An opaque inbox position: the last event's {@code (xact_id, created_at, id)} (its inserting
+ * transaction, then its own order), bound to the organization and the query (filters and order) it
+ * came from, and signed with the installation's cursor secret. Version 1 cursors (positions by
+ * {@code created_at} alone, given out before pages followed commit order) are refused like any
+ * other cursor that is not ours: the consumer starts its listing over. A cursor that was not made here, was altered, or belongs to another organization or
  * query is refused (400); it can never select another organization's events, since every inbox
  * query is scoped to the caller's organization anyway.
  */
-record InboxCursor(Instant createdAt, UUID eventId) {
+record InboxCursor(long xactId, Instant createdAt, UUID eventId) {
 
-    private static final int VERSION = 1;
+    private static final int VERSION = 2;
+    private static final int BODY_BYTES = 1 + 8 + 8 + 4 + 16;
     private static final int MAC_BYTES = 16;
 
     /** Encodes this position for {@code organizationId} and the query described by {@code queryKey}. */
     String encode(byte[] secret, UUID organizationId, String queryKey) {
-        ByteBuffer body = ByteBuffer.allocate(1 + 8 + 4 + 16);
+        ByteBuffer body = ByteBuffer.allocate(BODY_BYTES);
         body.put((byte) VERSION)
+                .putLong(xactId)
                 .putLong(createdAt.getEpochSecond())
                 .putInt(createdAt.getNano())
                 .putLong(eventId.getMostSignificantBits())
@@ -45,7 +49,7 @@ record InboxCursor(Instant createdAt, UUID eventId) {
         } catch (IllegalArgumentException e) {
             throw invalid();
         }
-        if (raw.length != 1 + 8 + 4 + 16 + MAC_BYTES || raw[0] != VERSION) {
+        if (raw.length != BODY_BYTES + MAC_BYTES || raw[0] != VERSION) {
             throw invalid();
         }
         byte[] plain = new byte[raw.length - MAC_BYTES];
@@ -59,12 +63,13 @@ record InboxCursor(Instant createdAt, UUID eventId) {
             throw invalid();
         }
         ByteBuffer body = ByteBuffer.wrap(plain, 1, plain.length - 1);
+        long xactId = body.getLong();
         long seconds = body.getLong();
         int nanos = body.getInt();
         if (nanos < 0 || nanos > 999_999_999) {
             throw invalid();
         }
-        return new InboxCursor(Instant.ofEpochSecond(seconds, nanos), new UUID(body.getLong(), body.getLong()));
+        return new InboxCursor(xactId, Instant.ofEpochSecond(seconds, nanos), new UUID(body.getLong(), body.getLong()));
     }
 
     private static byte[] mac(byte[] secret, byte[] plain, UUID organizationId, String queryKey) {

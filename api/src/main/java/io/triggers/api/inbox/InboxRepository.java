@@ -17,10 +17,17 @@ final class InboxRepository {
 
     /*
      * The literal status list matches the partial indexes' predicate, so the planner can use them
-     * (by (organization_id, created_at, id), or with event_type first when it is filtered on).
+     * (by (organization_id, xact_id, created_at, id), or with event_type first when it is filtered on).
+     *
+     * Pages follow commit order: the inserting transaction's id, then created_at and id among the rows
+     * one statement stored. An ascending page reaches only rows whose transaction is older than every
+     * transaction still running (the xmin of the query's own snapshot): those have all committed or
+     * never will, so no row can later commit behind the cursor handed out. When nothing is being
+     * written the horizon is past every committed row, so a new event is listed at once.
      */
     private static final String PAGE = """
-            SELECT id, event_type, source, payload, metadata, status, created_at, acknowledged_at, delivered_at
+            SELECT id, event_type, source, payload, metadata, status, created_at, acknowledged_at, delivered_at,
+                   xact_id::text AS position_xact
             FROM events
             WHERE organization_id = :organizationId
               AND status IN ('pending', 'failed', 'dead')
@@ -29,12 +36,19 @@ final class InboxRepository {
               AND (:source::text IS NULL OR source = :source::text)
               AND (:createdAfter::timestamptz IS NULL OR created_at > :createdAfter::timestamptz)
               AND (:createdBefore::timestamptz IS NULL OR created_at < :createdBefore::timestamptz)
-              AND (:cursorAt::timestamptz IS NULL OR (created_at, id) %s (:cursorAt::timestamptz, :cursorId::uuid))
-            ORDER BY created_at %s, id %s
+              AND (:cursorXact::text IS NULL
+                   OR (xact_id, created_at, id) %s (:cursorXact::text::xid8, :cursorAt::timestamptz, :cursorId::uuid))
+              %s
+            ORDER BY xact_id %s, created_at %s, id %s
             LIMIT :limit
             """;
-    private static final String ASCENDING = PAGE.formatted(">", "ASC", "ASC");
-    private static final String DESCENDING = PAGE.formatted("<", "DESC", "DESC");
+    private static final String ASCENDING = PAGE.formatted(">",
+            "AND xact_id < pg_snapshot_xmin(pg_current_snapshot())", "ASC", "ASC", "ASC");
+    private static final String DESCENDING = PAGE.formatted("<", "", "DESC", "DESC", "DESC");
+
+    /** An event of a page and its position, which a cursor carries. */
+    record Listed(EventSummary event, InboxCursor position) {
+    }
 
     private static final String CURSOR_SECRET = "SELECT secret FROM installation_secrets WHERE name = 'cursor'";
 
@@ -54,7 +68,7 @@ final class InboxRepository {
         return cursorSecret;
     }
 
-    Mono<List<EventSummary>> page(UUID organizationId, InboxQuery query, InboxCursor after, int limit) {
+    Mono<List<Listed>> page(UUID organizationId, InboxQuery query, InboxCursor after, int limit) {
         return db.sql(query.descending() ? DESCENDING : ASCENDING)
                 .bind("organizationId", organizationId)
                 .bind("status", Parameter.fromOrEmpty(query.status(), String.class))
@@ -62,14 +76,19 @@ final class InboxRepository {
                 .bind("source", Parameter.fromOrEmpty(query.source(), String.class))
                 .bind("createdAfter", Parameter.fromOrEmpty(query.createdAfter(), Instant.class))
                 .bind("createdBefore", Parameter.fromOrEmpty(query.createdBefore(), Instant.class))
+                .bind("cursorXact", Parameter.fromOrEmpty(after == null ? null : Long.toUnsignedString(after.xactId()), String.class))
                 .bind("cursorAt", Parameter.fromOrEmpty(after == null ? null : after.createdAt(), Instant.class))
                 .bind("cursorId", Parameter.fromOrEmpty(after == null ? null : after.eventId(), UUID.class))
                 .bind("limit", limit)
-                .map(row -> new EventSummary(row.get("id", UUID.class), row.get("event_type", String.class),
-                        row.get("source", String.class), row.get("payload", Json.class).asString(),
-                        row.get("metadata", Json.class).asString(), row.get("status", String.class),
-                        row.get("created_at", Instant.class), row.get("acknowledged_at", Instant.class),
-                        row.get("delivered_at", Instant.class)))
+                .map(row -> {
+                    EventSummary event = new EventSummary(row.get("id", UUID.class), row.get("event_type", String.class),
+                            row.get("source", String.class), row.get("payload", Json.class).asString(),
+                            row.get("metadata", Json.class).asString(), row.get("status", String.class),
+                            row.get("created_at", Instant.class), row.get("acknowledged_at", Instant.class),
+                            row.get("delivered_at", Instant.class));
+                    long xactId = Long.parseUnsignedLong(row.get("position_xact", String.class));
+                    return new Listed(event, new InboxCursor(xactId, event.createdAt(), event.eventId()));
+                })
                 .all()
                 .collectList();
     }
