@@ -30,6 +30,7 @@ API_JAR=$(ls api/target/triggers-api-*-exec.jar | head -1)
 "${PSQL[@]}" -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" -c "CREATE DATABASE $DB"
 TOKEN=bench_$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 SERVER_PORT=$PORT TRIGGERS_ADMIN_TOKEN=$TOKEN TRIGGERS_REDIS_KEY_PREFIX=bench-inbox \
+  TRIGGERS_ENCRYPTION_KEYS="k1:$(head -c 32 /dev/urandom | base64)" \
   SPRING_R2DBC_URL=r2dbc:postgresql://$PGHOST:$PGPORT/$DB SPRING_R2DBC_USERNAME=$PGUSER \
   SPRING_FLYWAY_URL=jdbc:postgresql://$PGHOST:$PGPORT/$DB SPRING_FLYWAY_USER=$PGUSER \
   java -jar "$API_JAR" > "$WORK/api.log" 2>&1 &
@@ -41,7 +42,7 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT
-for _ in $(seq 1 240); do curl -sf -o /dev/null "http://localhost:$PORT/v1/health" && break; sleep 0.25; done
+for _ in $(seq 1 240); do curl -sf -o /dev/null "http://localhost:$PORT/v1/health" && break; kill -0 "$API_PID" 2>/dev/null || { echo "the api did not start:" >&2; tail -20 "$WORK/api.log" >&2; exit 1; }; sleep 0.25; done
 API=http://localhost:$PORT
 
 org() { curl -sf -X POST "$API/v1/organizations" -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d "{\"name\":\"$1\",\"rate_limit_per_minute\":0}"; }
