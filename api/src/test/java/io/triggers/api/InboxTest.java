@@ -229,6 +229,23 @@ class InboxTest {
     }
 
     @Test
+    void eachItemSaysWhenRetentionWillDeleteIt() throws Exception {
+        String plain = api.newUnlimitedOrganizationKey("expires-default");
+        JsonNode kept = api.createOrganization("{\"name\":\"expires-own\",\"rate_limit_per_minute\":0,\"retention_days\":3}");
+        String keeper = kept.get("api_key").get("key").stringValue();
+        ingest(plain, 1, "expiring.item", null);
+        ingest(keeper, 1, "expiring.item", null);
+
+        JsonNode byDefault = page(plain, "").get("events").get(0);
+        assertThat(Instant.parse(byDefault.get("expires_at").stringValue()))
+                .as("TRIGGERS_RETENTION_UNDELIVERED, 30 days by default, from created_at")
+                .isEqualTo(Instant.parse(byDefault.get("created_at").stringValue()).plus(java.time.Duration.ofDays(30)));
+        JsonNode own = page(keeper, "").get("events").get(0);
+        assertThat(Instant.parse(own.get("expires_at").stringValue())).as("the organization's retention_days")
+                .isEqualTo(Instant.parse(own.get("created_at").stringValue()).plus(java.time.Duration.ofDays(3)));
+    }
+
+    @Test
     void badParametersAre400() {
         String key = api.newUnlimitedOrganizationKey("bad-params");
         for (String query : List.of("limit=0", "limit=501", "limit=ten", "status=delivered", "order=sideways",

@@ -67,6 +67,25 @@ class OrganizationsTest {
     }
 
     @Test
+    void retentionDaysIsSetAtCreationChangedAndResetToTheInstallationsSetting() {
+        JsonNode created = api.createOrganization("{\"name\":\"keeper\",\"retention_days\":90}");
+        assertThat(created.get("retention_days").intValue()).isEqualTo(90);
+        String id = id(created);
+        assertThat(api.send("GET", "/v1/organizations/" + id, api.adminToken, null, Map.of()).json().get("retention_days").intValue())
+                .isEqualTo(90);
+        assertThat(patch(id, "{\"retention_days\":3}").json().get("retention_days").intValue()).isEqualTo(3);
+        assertThat(patch(id, "{\"name\":\"still-keeper\"}").json().get("retention_days").intValue()).as("untouched").isEqualTo(3);
+        assertThat(patch(id, "{\"retention_days\":null}").json().get("retention_days").isNull()).as("back to the default").isTrue();
+        assertThat(api.createOrganization("{\"name\":\"plain\"}").get("retention_days").isNull()).isTrue();
+
+        for (String bad : new String[] {"0", "3651", "-1", "\"30\"", "1.5"}) {
+            assertThat(patch(id, "{\"retention_days\":" + bad + "}").status()).as(bad).isEqualTo(400);
+            assertThat(api.send("POST", "/v1/organizations", api.adminToken, "{\"name\":\"x\",\"retention_days\":" + bad + "}",
+                    Map.of()).status()).as(bad).isEqualTo(400);
+        }
+    }
+
+    @Test
     void badPatchesAreRefused() {
         String id = id(api.createOrganization("{\"name\":\"strict\"}"));
         assertThat(patch(id, "{\"tier\":\"platinum\"}").status()).isEqualTo(400);

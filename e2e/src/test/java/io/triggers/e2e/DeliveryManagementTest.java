@@ -199,6 +199,8 @@ class DeliveryManagementTest {
                 JsonNode event = page.get("events").get(0);
                 assertThat(event.get("status").stringValue()).isEqualTo("dead");
                 assertThat(event.get("last_error").isNull()).isFalse();
+                assertThat(Instant.parse(event.get("expires_at").stringValue())).as("created_at + 30 days (undelivered retention)")
+                        .isEqualTo(Instant.parse(event.get("created_at").stringValue()).plus(Duration.ofDays(30)));
                 listed.add(event.get("event_id").stringValue());
                 cursor = page.get("next_cursor").isNull() ? null : page.get("next_cursor").stringValue();
             } while (cursor != null);

@@ -48,7 +48,54 @@ class PullConsumerTest {
     }
 
     @Test
+    void deliveredEventsGoAfterTheirRetentionUndeliveredOnesAfterTheirsOrTheirOrganizations() throws Exception {
+        try (RunningService service = RunningService.start(Map.of(
+                "triggers.retention-delivered", "1h",
+                "triggers.retention-undelivered", "3h",
+                "triggers.cleanup.every", "200ms"))) {
+            String plain = service.newOrganizationKey("retention-default");
+            String keeper = service.call("POST", "/v1/organizations", service.adminToken,
+                    "{\"name\":\"retention-own\",\"retention_days\":1}").body().get("api_key").get("key").stringValue();
+            // No endpoints: nothing delivers, so each state is only what the test sets.
+            Map<String, String> deleted = new java.util.LinkedHashMap<>();
+            Map<String, String> kept = new java.util.LinkedHashMap<>();
+            deleted.put(stored(service, plain, "delivered", "delivered_at = now() - interval '2 hours', created_at = now() - interval '2 hours'"), "delivered");
+            kept.put(stored(service, plain, "delivered", "delivered_at = now() - interval '30 minutes', created_at = now() - interval '5 hours'"),
+                    "delivered half an hour ago, created five hours ago: counted from delivery");
+            deleted.put(stored(service, plain, "acknowledged", "acknowledged_at = now() - interval '2 hours'"), "acknowledged");
+            kept.put(stored(service, plain, "acknowledged", "acknowledged_at = now() - interval '30 minutes', created_at = now() - interval '5 hours'"),
+                    "acknowledged half an hour ago");
+            deleted.put(stored(service, plain, "pending", "created_at = now() - interval '5 hours'"), "pending");
+            kept.put(stored(service, plain, "pending", "created_at = now() - interval '2 hours'"), "pending for 2 of 3 hours");
+            deleted.put(stored(service, plain, "dead", "created_at = now() - interval '5 hours'"), "dead");
+            kept.put(stored(service, plain, "failed", "created_at = now() - interval '2 hours'"), "failed for 2 of 3 hours");
+            kept.put(stored(service, keeper, "pending", "created_at = now() - interval '5 hours'"), "pending 5 hours, its organization keeps a day");
+            deleted.put(stored(service, keeper, "dead", "created_at = now() - interval '25 hours'"), "dead");
+            deleted.put(stored(service, keeper, "delivered", "delivered_at = now() - interval '2 hours'"), "delivered");
+
+            await().atMost(WAIT).until(() -> count(service, "SELECT count(*) FROM events WHERE id = ANY(?::uuid[])",
+                    (Object) deleted.keySet().toArray(String[]::new)) == 0);
+            kept.forEach((id, why) -> assertThat(count(service, "SELECT count(*) FROM events WHERE id = ?::uuid", id)).as(why).isEqualTo(1));
+
+            String metrics = service.workerCall("GET", "/actuator/prometheus").text();
+            assertThat(metrics).contains("triggers_retention_deleted_total{status=\"delivered\"} 2.0")
+                    .contains("triggers_retention_deleted_total{status=\"acknowledged\"} 1.0")
+                    .contains("triggers_retention_deleted_total{status=\"pending\"} 1.0")
+                    .contains("triggers_retention_deleted_total{status=\"dead\"} 2.0")
+                    .contains("triggers_retention_deleted_total{status=\"failed\"} 0.0");
+        }
+    }
+
+    /** An event ingested through the api, then put in {@code status} with the times {@code set} gives. */
+    private static String stored(RunningService service, String key, String status, String set) throws Exception {
+        String id = service.ingest(key);
+        execute(service, "UPDATE events SET status = '" + status + "', " + set + " WHERE id = '" + id + "'");
+        return id;
+    }
+
+    @Test
     void oldEventsAndExpiredIdempotencyKeysAreDeletedInBatches() throws Exception {
+        // TRIGGERS_RETENTION, the delivered retention's old name, still works.
         try (RunningService service = RunningService.start(Map.of(
                 "triggers.retention", "1h",
                 "triggers.cleanup.every", "200ms",
@@ -67,7 +114,8 @@ class PullConsumerTest {
             ApiClient.Response freshKey = service.call("POST", "/v1/events", key, "{\"event_type\":\"keyed\",\"payload\":2,\"dedup_id\":\"new-key\"}");
             assertThat(keyed.status()).isEqualTo(201);
             assertThat(freshKey.status()).isEqualTo(201);
-            execute(service, "UPDATE events SET created_at = now() - interval '2 hours' WHERE event_type = 'old.one'");
+            execute(service, "UPDATE events SET created_at = now() - interval '2 hours', delivered_at = now() - interval '2 hours' "
+                    + "WHERE event_type = 'old.one'");
             execute(service, "UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE idempotency_key = 'old-key'");
 
             await().atMost(WAIT).until(() -> count(service, "SELECT count(*) FROM events WHERE event_type = 'old.one'") == 0);

@@ -43,7 +43,7 @@ public final class DeliveriesController {
 
     public record DeadLetterView(UUID eventId, String eventType, String source, @JsonRawValue String payload,
                                  @JsonRawValue String metadata, String status, Instant createdAt, Instant acknowledgedAt,
-                                 Instant deliveredAt, String lastError) {
+                                 Instant deliveredAt, String lastError, Instant expiresAt) {
     }
 
     public record DeadLetterPage(List<DeadLetterView> events, String nextCursor) {
@@ -150,7 +150,7 @@ public final class DeliveriesController {
 
     private static DeadLetterView view(DeadLetter dead) {
         return new DeadLetterView(dead.eventId(), dead.eventType(), dead.source(), dead.payload(), dead.metadata(), dead.status(),
-                dead.createdAt(), dead.acknowledgedAt(), dead.deliveredAt(), dead.lastError());
+                dead.createdAt(), dead.acknowledgedAt(), dead.deliveredAt(), dead.lastError(), dead.expiresAt());
     }
 
     private static int pageSize(String limit) {

@@ -1,6 +1,7 @@
 package io.triggers.api.deliveries;
 
 import io.r2dbc.postgresql.codec.Json;
+import io.triggers.shared.config.RetentionProperties;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -61,7 +62,9 @@ final class DeliveriesRepository {
             SELECT e.id, e.event_type, e.source, e.payload, e.metadata, e.status, e.created_at, e.acknowledged_at,
                    e.delivered_at, e.updated_at,
                    (SELECT d.last_error FROM deliveries d WHERE d.event_id = e.id AND d.status = 'dead'
-                    ORDER BY d.updated_at DESC LIMIT 1) AS last_error
+                    ORDER BY d.updated_at DESC LIMIT 1) AS last_error,
+                   e.created_at + COALESCE((SELECT retention_days FROM organizations WHERE id = :organizationId) * interval '1 day',
+                                           :undeliveredSeconds * interval '1 second') AS expires_at
             FROM events e
             WHERE e.organization_id = :organizationId AND e.status = 'dead'
               AND (:afterAt::timestamptz IS NULL OR (e.updated_at, e.id) < (:afterAt::timestamptz, :afterId::uuid))
@@ -97,16 +100,19 @@ final class DeliveriesRepository {
     }
 
     record DeadLetter(UUID eventId, String eventType, String source, String payload, String metadata, String status,
-                      Instant createdAt, Instant acknowledgedAt, Instant deliveredAt, Instant diedAt, String lastError) {
+                      Instant createdAt, Instant acknowledgedAt, Instant deliveredAt, Instant diedAt, String lastError,
+                      Instant expiresAt) {
     }
 
     record Replayed(UUID eventId, String requestId) {
     }
 
     private final DatabaseClient db;
+    private final RetentionProperties retention;
 
-    DeliveriesRepository(DatabaseClient db) {
+    DeliveriesRepository(DatabaseClient db, RetentionProperties retention) {
         this.db = db;
+        this.retention = retention;
     }
 
     /** The event's status, or empty when it is not the organization's. */
@@ -147,12 +153,13 @@ final class DeliveriesRepository {
                 .bind("afterAt", Parameter.fromOrEmpty(afterAt, Instant.class))
                 .bind("afterId", Parameter.fromOrEmpty(afterId, UUID.class))
                 .bind("limit", limit)
+                .bind("undeliveredSeconds", retention.retentionUndelivered().toSeconds())
                 .map(row -> new DeadLetter(row.get("id", UUID.class), row.get("event_type", String.class),
                         row.get("source", String.class), row.get("payload", Json.class).asString(),
                         row.get("metadata", Json.class).asString(), row.get("status", String.class),
                         row.get("created_at", Instant.class), row.get("acknowledged_at", Instant.class),
                         row.get("delivered_at", Instant.class), row.get("updated_at", Instant.class),
-                        row.get("last_error", String.class)))
+                        row.get("last_error", String.class), row.get("expires_at", Instant.class)))
                 .all().collectList();
     }
 

@@ -2,6 +2,7 @@ package io.triggers.api.inbox;
 
 import io.r2dbc.postgresql.codec.Json;
 import io.triggers.api.events.EventSummary;
+import io.triggers.shared.config.RetentionProperties;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -27,7 +28,9 @@ final class InboxRepository {
      */
     private static final String PAGE = """
             SELECT id, event_type, source, payload, metadata, status, created_at, acknowledged_at, delivered_at,
-                   xact_id::text AS position_xact
+                   xact_id::text AS position_xact,
+                   created_at + COALESCE((SELECT retention_days FROM organizations WHERE id = :organizationId) * interval '1 day',
+                                         :undeliveredSeconds * interval '1 second') AS expires_at
             FROM events
             WHERE organization_id = :organizationId
               AND status IN ('pending', 'failed', 'dead')
@@ -53,10 +56,12 @@ final class InboxRepository {
     private static final String CURSOR_SECRET = "SELECT secret FROM installation_secrets WHERE name = 'cursor'";
 
     private final DatabaseClient db;
+    private final RetentionProperties retention;
     private final Mono<byte[]> cursorSecret;
 
-    InboxRepository(DatabaseClient db) {
+    InboxRepository(DatabaseClient db, RetentionProperties retention) {
         this.db = db;
+        this.retention = retention;
         // The value is kept once read; a failure (PostgreSQL unreachable for a moment) is not, so the
         // next request reads it again instead of failing until a restart.
         this.cursorSecret = db.sql(CURSOR_SECRET).map(row -> row.get("secret", byte[].class)).one()
@@ -80,12 +85,13 @@ final class InboxRepository {
                 .bind("cursorAt", Parameter.fromOrEmpty(after == null ? null : after.createdAt(), Instant.class))
                 .bind("cursorId", Parameter.fromOrEmpty(after == null ? null : after.eventId(), UUID.class))
                 .bind("limit", limit)
+                .bind("undeliveredSeconds", retention.retentionUndelivered().toSeconds())
                 .map(row -> {
                     EventSummary event = new EventSummary(row.get("id", UUID.class), row.get("event_type", String.class),
                             row.get("source", String.class), row.get("payload", Json.class).asString(),
                             row.get("metadata", Json.class).asString(), row.get("status", String.class),
                             row.get("created_at", Instant.class), row.get("acknowledged_at", Instant.class),
-                            row.get("delivered_at", Instant.class));
+                            row.get("delivered_at", Instant.class), row.get("expires_at", Instant.class));
                     long xactId = Long.parseUnsignedLong(row.get("position_xact", String.class));
                     return new Listed(event, new InboxCursor(xactId, event.createdAt(), event.eventId()));
                 })

@@ -34,19 +34,27 @@ import tools.jackson.databind.JsonNode;
 @RestController
 public final class OrganizationsController {
 
-    private static final Set<String> FIELDS = Set.of("name", "tier", "rate_limit_per_minute");
+    private static final Set<String> FIELDS = Set.of("name", "tier", "rate_limit_per_minute", "retention_days");
+    /** retention_days from 1 day to 10 years. */
+    private static final int MAX_RETENTION_DAYS = 3650;
     private static final long MAX_BODY = 16 * 1024;
 
-    public record CreatedOrganization(UUID id, String name, String tier, int rateLimitPerMinute, Instant createdAt, NewKey apiKey) {
+    public record CreatedOrganization(UUID id, String name, String tier, int rateLimitPerMinute, Integer retentionDays,
+                                      Instant createdAt, NewKey apiKey) {
     }
 
-    /** An organization; {@code rate_limit_per_minute} is the limit in force (its own, else its tier's; 0 = unlimited). */
-    public record OrganizationView(UUID id, String name, String tier, int rateLimitPerMinute, Instant createdAt, Instant updatedAt) {
+    /**
+     * An organization; {@code rate_limit_per_minute} is the limit in force (its own, else its tier's;
+     * 0 = unlimited); {@code retention_days} its own retention of undelivered events, null when the
+     * installation's {@code TRIGGERS_RETENTION_UNDELIVERED} applies.
+     */
+    public record OrganizationView(UUID id, String name, String tier, int rateLimitPerMinute, Integer retentionDays,
+                                   Instant createdAt, Instant updatedAt) {
 
         static OrganizationView of(Organization organization) {
             return new OrganizationView(organization.id(), organization.name(), organization.tier(),
                     Tiers.effectiveLimit(organization.tier(), organization.rateLimitOverride()),
-                    organization.createdAt(), organization.updatedAt());
+                    organization.retentionDays(), organization.createdAt(), organization.updatedAt());
         }
     }
 
@@ -69,14 +77,17 @@ public final class OrganizationsController {
             String name = fields.string("name", true, 200, null);
             String tier = fields.string("tier", false, 20, Tiers.NAMES);
             Integer limit = fields.nonNegativeInt("rate_limit_per_minute");
+            Integer retentionDays = fields.intBetween("retention_days", 1, MAX_RETENTION_DAYS);
             fields.throwIfInvalid();
             String effectiveTier = tier == null ? "free" : tier;
             Instant now = Timestamps.now();
             String key = ApiKeys.generate();
             NewKey newKey = new NewKey(UuidV7.next(), key, ApiKeys.displayPrefix(key), now);
             UUID id = UuidV7.next();
-            return organizations.create(id, name, effectiveTier, limit, now, newKey.id(), ApiKeys.hash(key), newKey.prefix())
-                    .thenReturn(new CreatedOrganization(id, name, effectiveTier, Tiers.effectiveLimit(effectiveTier, limit), now, newKey));
+            return organizations.create(id, name, effectiveTier, limit, retentionDays, now, newKey.id(), ApiKeys.hash(key),
+                            newKey.prefix())
+                    .thenReturn(new CreatedOrganization(id, name, effectiveTier, Tiers.effectiveLimit(effectiveTier, limit),
+                            retentionDays, now, newKey));
         });
     }
 
@@ -88,7 +99,10 @@ public final class OrganizationsController {
                 .map(OrganizationView::of);
     }
 
-    /** Changes any of name, tier and rate_limit_per_minute ({@code null} there: back to the tier's limit). */
+    /**
+     * Changes any of name, tier, rate_limit_per_minute ({@code null} there: back to the tier's limit)
+     * and retention_days ({@code null}: back to the installation's setting).
+     */
     @PatchMapping("/v1/organizations/{id}")
     public Mono<OrganizationView> update(@PathVariable("id") String id, ServerWebExchange exchange) {
         Operator.require(exchange);
@@ -110,8 +124,10 @@ public final class OrganizationsController {
         String tier = setTier ? fields.string("tier", true, 20, Tiers.NAMES) : null;
         boolean setRateLimit = body.has("rate_limit_per_minute");
         Integer rateLimit = fields.nonNegativeInt("rate_limit_per_minute");
+        boolean setRetention = body.has("retention_days");
+        Integer retentionDays = fields.intBetween("retention_days", 1, MAX_RETENTION_DAYS);
         fields.throwIfInvalid();
-        return new Changes(setName, name, setTier, tier, setRateLimit, rateLimit);
+        return new Changes(setName, name, setTier, tier, setRateLimit, rateLimit, setRetention, retentionDays);
     }
 
     private static UUID parseId(String id) {
