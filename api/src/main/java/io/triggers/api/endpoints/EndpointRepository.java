@@ -2,6 +2,7 @@ package io.triggers.api.endpoints;
 
 import io.r2dbc.spi.Readable;
 import io.triggers.shared.crypto.SecretCipher;
+import io.triggers.shared.queue.QueueEntry;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -42,6 +43,7 @@ public final class EndpointRepository {
     private static final String SECRET = "SELECT secret FROM endpoints WHERE id = :id AND organization_id = :organizationId";
 
     // Re-enabling clears why the service disabled it, and the run of failures that led there.
+    // Disabling by hand clears it too: no reason means disabled by hand, so deliveries pause.
     private static final String UPDATE = """
             UPDATE endpoints
             SET url = CASE WHEN :setUrl THEN :url ELSE url END,
@@ -50,8 +52,8 @@ public final class EndpointRepository {
                 enabled = CASE WHEN :setEnabled THEN :enabled ELSE enabled END,
                 rate_limit_per_second = CASE WHEN :setRateLimitPerSecond THEN :rateLimitPerSecond ELSE rate_limit_per_second END,
                 max_in_flight = CASE WHEN :setMaxInFlight THEN :maxInFlight ELSE max_in_flight END,
-                disabled_reason = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE disabled_reason END,
-                disabled_at = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE disabled_at END,
+                disabled_reason = CASE WHEN :setEnabled THEN NULL ELSE disabled_reason END,
+                disabled_at = CASE WHEN :setEnabled THEN NULL ELSE disabled_at END,
                 failing_since = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE failing_since END,
                 updated_at = :now
             WHERE id = :id AND organization_id = :organizationId
@@ -59,6 +61,23 @@ public final class EndpointRepository {
             """ + COLUMNS;
 
     private static final String DELETE = "DELETE FROM endpoints WHERE id = :id AND organization_id = :organizationId";
+
+    // Disabled by hand: what it is still owed waits, neither attempted nor dead-lettered.
+    private static final String PAUSE = """
+            UPDATE deliveries SET status = 'paused', next_attempt_at = NULL, updated_at = :now
+            WHERE endpoint_id = :id AND organization_id = :organizationId AND status IN ('pending', 'failed')
+            """;
+
+    // Enabled again: what waited is pending again (its retry schedule goes on where it was) and is queued.
+    private static final String RESUME = """
+            WITH resumed AS (
+                UPDATE deliveries SET status = 'pending', next_attempt_at = NULL, updated_at = :now
+                WHERE endpoint_id = :id AND organization_id = :organizationId AND status = 'paused'
+                RETURNING event_id
+            )
+            SELECT resumed.event_id, e.request_id FROM resumed JOIN events e ON e.id = resumed.event_id
+            WHERE e.status <> 'acknowledged'
+            """;
 
     // The old secret keeps signing for 24 hours (unless it was itself replaced within them: then the one before is dropped).
     private static final String ROTATE_SECRET = """
@@ -142,6 +161,20 @@ public final class EndpointRepository {
                 .bind("organizationId", organizationId)
                 .map(EndpointRepository::endpoint)
                 .one();
+    }
+
+    /** Pauses the endpoint's owed deliveries (it was disabled by hand); emits how many. */
+    public Mono<Long> pauseDeliveries(UUID organizationId, UUID id, Instant now) {
+        return db.sql(PAUSE).bind("now", now).bind("id", id).bind("organizationId", organizationId).fetch().rowsUpdated();
+    }
+
+    /** Makes the endpoint's paused deliveries pending again; emits them, to be queued. */
+    public Mono<List<QueueEntry>> resumeDeliveries(UUID organizationId, Endpoint endpoint, Instant now) {
+        return db.sql(RESUME).bind("now", now).bind("id", endpoint.id()).bind("organizationId", organizationId)
+                .map(row -> new QueueEntry(row.get("event_id", UUID.class), endpoint.id(), organizationId,
+                        row.get("request_id", String.class), endpoint.rateLimitPerSecond(), endpoint.maxInFlight()))
+                .all()
+                .collectList();
     }
 
     /** The endpoint's current signing secret, decrypted; empty when there is no such endpoint. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.triggers.api.auth.Tenant;
 import io.triggers.api.endpoints.EndpointRepository.Changes;
 import io.triggers.api.endpoints.EndpointRepository.Endpoint;
+import io.triggers.api.events.EventQueue;
 import io.triggers.api.web.ApiException;
 import io.triggers.api.web.PathIds;
 import io.triggers.api.web.JsonBodies;
@@ -86,14 +87,16 @@ public final class EndpointsController {
     private final JsonBodies bodies;
     private final EndpointTargets targets;
     private final EndpointLimitsPublisher limits;
+    private final EventQueue queue;
     private final int maxPerOrganization;
 
     EndpointsController(EndpointRepository endpoints, JsonBodies bodies, EndpointTargets targets, EndpointLimitsPublisher limits,
-                        EndpointsProperties properties) {
+                        EventQueue queue, EndpointsProperties properties) {
         this.endpoints = endpoints;
         this.bodies = bodies;
         this.targets = targets;
         this.limits = limits;
+        this.queue = queue;
         this.maxPerOrganization = properties.maxPerOrganization();
     }
 
@@ -173,9 +176,12 @@ public final class EndpointsController {
             fields.throwIfInvalid();
             Changes changes = new Changes(setUrl, url, setDescription, description, setEventTypes, eventTypes, setEnabled, enabled,
                     setRateLimitPerSecond, rateLimitPerSecond, setMaxInFlight, maxInFlight);
-            return targets.refuseForbidden(host).then(endpoints.update(tenant.organizationId(), endpointId, changes, Timestamps.now()))
+            Instant now = Timestamps.now();
+            return targets.refuseForbidden(host).then(endpoints.update(tenant.organizationId(), endpointId, changes, now))
                     .switchIfEmpty(Mono.error(() -> notFound(id)))
                     .flatMap(updated -> publishLimits(tenant.organizationId(), updated).thenReturn(updated))
+                    .flatMap(updated -> (setEnabled ? pauseOrResume(tenant.organizationId(), updated, now) : Mono.<Void>empty())
+                            .thenReturn(updated))
                     .map(EndpointView::of);
         });
     }
@@ -204,6 +210,18 @@ public final class EndpointsController {
     private static int maxInFlight(RequestFields fields) {
         Integer given = fields.intBetween("max_in_flight", 1, MAX_IN_FLIGHT);
         return given == null ? DEFAULT_MAX_IN_FLIGHT : given;
+    }
+
+    /**
+     * Disabled by hand, the endpoint's owed deliveries pause (neither attempted nor dead-lettered);
+     * enabled again, they are pending and queued at once. (The worker also pauses any it meets
+     * while the endpoint is disabled by hand: one in flight here may have scheduled a retry.)
+     */
+    private Mono<Void> pauseOrResume(UUID organizationId, Endpoint endpoint, Instant now) {
+        if (!endpoint.enabled()) {
+            return endpoints.pauseDeliveries(organizationId, endpoint.id(), now).then();
+        }
+        return endpoints.resumeDeliveries(organizationId, endpoint, now).flatMap(queue::enqueueAll);
     }
 
     private Mono<Void> publishLimits(UUID organizationId, Endpoint endpoint) {

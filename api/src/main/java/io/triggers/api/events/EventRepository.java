@@ -84,7 +84,7 @@ public final class EventRepository {
             JOIN events e ON e.id = d.event_id
             JOIN endpoints ep ON ep.id = d.endpoint_id
             WHERE d.event_id = ANY (:eventIds::uuid[])
-              AND d.status <> ALL ('{delivered,dead}')
+              AND d.status <> ALL ('{delivered,dead,paused}')
               AND e.status <> 'acknowledged'
             """;
 

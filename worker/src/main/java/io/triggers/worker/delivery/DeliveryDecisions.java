@@ -6,7 +6,8 @@ import java.time.Instant;
 /**
  * What becomes of a delivery handed out by the queue: pure decisions, no I/O.
  * <ul>
- * <li>{@link Kind#ACKNOWLEDGE}: nothing more is owed (delivered, dead, or no longer owed);</li>
+ * <li>{@link Kind#ACKNOWLEDGE}: nothing more is owed (delivered, dead, or no longer owed), or
+ *     nothing is until its endpoint is enabled again (paused);</li>
  * <li>{@link Kind#RETRY}: it stays pending and is due again at {@link Decision#at()}; when
  *     {@link Decision#attempted()} is false no attempt was made and no retry step was used;</li>
  * <li>{@link Decision#pauseUntil()}: the whole endpoint is paused until then (its Retry-After, a 429
@@ -21,7 +22,7 @@ public final class DeliveryDecisions {
     public enum Kind { ACKNOWLEDGE, RETRY }
 
     /**
-     * @param status     the delivery's status to store: delivered, failed or dead; null when nothing is stored
+     * @param status     the delivery's status: delivered, failed, dead or paused; null when nothing changed
      * @param at         when it is due again (RETRY)
      * @param pauseUntil when its endpoint may be called again; null for no pause
      * @param attempted  whether an attempt was made
@@ -40,6 +41,16 @@ public final class DeliveryDecisions {
     /** Its endpoint is disabled: the delivery dies without an attempt. */
     public static Decision endpointDisabled() {
         return new Decision(Kind.ACKNOWLEDGE, "dead", null, null, false);
+    }
+
+    /** Its endpoint is disabled by hand: the delivery waits, paused, until the endpoint is enabled again. */
+    public static Decision endpointPaused() {
+        return new Decision(Kind.ACKNOWLEDGE, "paused", null, null, false);
+    }
+
+    /** Looked at again at {@code at}, without an attempt and without pausing the endpoint. */
+    public static Decision lookAgain(Instant at) {
+        return new Decision(Kind.RETRY, null, at, null, false);
     }
 
     /** Put off without an attempt until {@code until}, pausing the endpoint (Retry-After not over, circuit open). */

@@ -41,6 +41,8 @@ public final class DeliveryProcessor {
             "not sent: the endpoint's signing secret cannot be decrypted (TRIGGERS_ENCRYPTION_KEYS lacks its key)";
     /** A delivery whose outcome could not be stored is tried again this much later (no step used). */
     private static final Duration STORAGE_RETRY = Duration.ofSeconds(1);
+    /** How soon a delivery is looked at again when its endpoint was enabled while it was being paused. */
+    private static final Duration LOOK_AGAIN = Duration.ofSeconds(1);
 
     private final DeliveryRepository repository;
     private final WebhookSender sender;
@@ -78,7 +80,9 @@ public final class DeliveryProcessor {
                                 .findFirst()
                                 .map(target -> deliver(delivery, target, attemptEnded))
                                 .orElseGet(() -> Mono.just(DeliveryDecisions.notOwed())))
-                        .flatMap(decision -> repository.refreshEventStatus(delivery.eventId()).thenReturn(decision))
+                        // A paused delivery leaves its event's status as it was.
+                        .flatMap(decision -> "paused".equals(decision.status()) ? Mono.just(decision)
+                                : repository.refreshEventStatus(delivery.eventId()).thenReturn(decision))
                         .flatMap(decision -> settle(delivery, decision)))
                 .timeout(worker.entryDeadline())
                 .onErrorResume(DatabaseGate::isStorageFailure, e -> outcomeNotStored(delivery, e));
@@ -110,6 +114,12 @@ public final class DeliveryProcessor {
 
     private Mono<Decision> deliver(Picked delivery, DeliveryTarget target, Runnable attemptEnded) {
         Instant now = Timestamps.now();
+        if (!target.endpointEnabled() && target.disabledReason() == null) {
+            // Disabled by hand: the delivery waits for the endpoint to be enabled again. If it has been
+            // enabled since it was read, nothing is paused and the delivery is looked at again shortly.
+            return repository.markPaused(target, now)
+                    .map(paused -> paused ? DeliveryDecisions.endpointPaused() : DeliveryDecisions.lookAgain(now.plus(LOOK_AGAIN)));
+        }
         if (!target.endpointEnabled()) {
             String reason = "endpoint disabled" + (target.disabledReason() == null ? "" : ": " + target.disabledReason());
             return repository.markDead(target, reason, now)

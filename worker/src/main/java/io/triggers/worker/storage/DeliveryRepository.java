@@ -47,7 +47,7 @@ public final class DeliveryRepository {
             JOIN endpoints ep ON ep.id = d.endpoint_id
             WHERE e.id = ANY (:eventIds::uuid[])
               AND e.status <> 'acknowledged'
-              AND d.status <> ALL ('{delivered,dead}')
+              AND d.status <> ALL ('{delivered,dead,paused}')
             """;
 
     // The attempt rows and the deliveries' new states, for many attempts in one statement.
@@ -87,7 +87,21 @@ public final class DeliveryRepository {
             WHERE event_id = :eventId AND endpoint_id = :endpointId AND status <> ALL ('{delivered,dead}')
             """;
 
-    // Each event's status follows from its deliveries; an acknowledged event keeps its status.
+    /*
+     * The endpoint is disabled by hand: the delivery pauses. FOR SHARE on the endpoint row orders this
+     * with an api enabling it again: either the pause commits first and the api's resume finds it, or
+     * this sees the endpoint enabled and pauses nothing.
+     */
+    private static final String MARK_PAUSED = """
+            UPDATE deliveries d
+            SET status = 'paused', next_attempt_at = NULL, updated_at = :now
+            WHERE d.event_id = :eventId AND d.endpoint_id = :endpointId AND d.status <> ALL ('{delivered,dead,paused}')
+              AND EXISTS (SELECT 1 FROM endpoints ep
+                          WHERE ep.id = d.endpoint_id AND NOT ep.enabled AND ep.disabled_reason IS NULL FOR SHARE)
+            """;
+
+    // Each event's status follows from its deliveries; an acknowledged event keeps its status, and so
+    // does one whose deliveries are only delivered or paused (an endpoint disabled by hand).
     private static final String REFRESH_EVENT_STATUSES = """
             UPDATE events e
             SET status = summary.status,
@@ -97,10 +111,12 @@ public final class DeliveryRepository {
                          CASE WHEN bool_and(d.status = 'delivered') THEN 'delivered'
                               WHEN bool_or(d.status = 'dead') THEN 'dead'
                               WHEN bool_or(d.status = 'failed') THEN 'failed'
-                              ELSE 'pending' END AS status
+                              WHEN bool_or(d.status = 'pending') THEN 'pending'
+                              ELSE NULL END AS status
                   FROM deliveries d WHERE d.event_id = ANY (:eventIds::uuid[])
                   GROUP BY d.event_id) summary
             WHERE e.id = summary.event_id
+              AND summary.status IS NOT NULL
               AND e.status <> 'acknowledged'
               AND e.status <> summary.status
             """;
@@ -250,6 +266,16 @@ public final class DeliveryRepository {
                 .bind("eventId", target.event().id())
                 .bind("endpointId", target.endpointId())
                 .then();
+    }
+
+    /** Pauses the delivery if its endpoint is still disabled by hand; emits whether it did. */
+    public Mono<Boolean> markPaused(DeliveryTarget target, Instant now) {
+        return db.sql(MARK_PAUSED)
+                .bind("now", now)
+                .bind("eventId", target.event().id())
+                .bind("endpointId", target.endpointId())
+                .fetch().rowsUpdated()
+                .map(updated -> updated > 0);
     }
 
     /** Sets the event's status from its deliveries'. */
