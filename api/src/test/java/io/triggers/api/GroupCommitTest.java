@@ -95,6 +95,79 @@ class GroupCommitTest {
                 .isEqualTo("0");
     }
 
+    @Test
+    void whilePostgresHangsForAMinuteUnderLoadMemoryStaysFlatEveryCallerGets503AndNothingAnswered503IsStored() throws Exception {
+        String key = api.createOrganization("{\"name\":\"gc-stalled\",\"rate_limit_per_minute\":0}").get("api_key").get("key").stringValue();
+        String organization = api.send("GET", "/v1/me", key, null, Map.of()).json().get("organization_id").stringValue();
+        // Room for a few of the 200 KB requests below; the other callers are refused at once.
+        long queueBytes = 2L * 1024 * 1024;
+        try (TcpProxy postgres = new TcpProxy(api.database.host(), api.database.port());
+             RunningApi replica = RunningApi.alongside(api, Map.of(
+                     "spring.r2dbc.url", "r2dbc:postgresql://" + postgres.host() + ":" + postgres.port() + "/" + api.database.name(),
+                     // One statement at a time: it hangs on its connection, and everything after it queues.
+                     "triggers.ingest.group-commit-max-concurrent", "1",
+                     "triggers.ingest.group-commit-max-queued-bytes", Long.toString(queueBytes)))) {
+            assertThat(replica.send("POST", "/v1/events", key, "{\"event_type\":\"warm\",\"payload\":{}}", Map.of()).status()).isEqualTo(201);
+            // 200 KB events: without a bound, every request waiting out its 2 s would hold one.
+            String body = "{\"event_type\":\"stalled\",\"payload\":{\"blob\":\"" + "x".repeat(200_000) + "\"}}";
+            postgres.hang();
+            long heapAtStart = usedHeapAfterGc();
+            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.atomic.AtomicInteger> answers = new java.util.concurrent.ConcurrentHashMap<>();
+            java.util.concurrent.atomic.AtomicInteger answeredAtOnce = new java.util.concurrent.atomic.AtomicInteger();
+            java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(8);
+            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            for (int c = 0; c < 8; c++) {
+                running.add(clients.submit(() -> {
+                    while (System.nanoTime() < until) {
+                        long sent = System.nanoTime();
+                        int status = replica.send("POST", "/v1/events", key, body, Map.of()).status();
+                        answers.computeIfAbsent(status, s -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+                        if (status == 503 && System.nanoTime() - sent < Duration.ofMillis(500).toNanos()) {
+                            answeredAtOnce.incrementAndGet();
+                        }
+                        Thread.sleep(50);
+                    }
+                    return null;
+                }));
+            }
+            long peakQueued = 0;
+            long peakHeap = 0;
+            for (int sample = 0; running.stream().anyMatch(f -> !f.isDone()); sample++) {
+                peakQueued = Math.max(peakQueued, (long) Prometheus.sample(replica.management("/actuator/prometheus").text(),
+                        "triggers_ingest_queued_bytes"));
+                if (sample % 5 == 0) {
+                    peakHeap = Math.max(peakHeap, usedHeapAfterGc() - heapAtStart);
+                }
+                Thread.sleep(1000); // the sampling period, not a wait for something to happen
+            }
+            for (java.util.concurrent.Future<?> client : running) {
+                client.get();
+            }
+            clients.shutdown();
+            long heapGrowth = usedHeapAfterGc() - heapAtStart;
+            System.out.printf("PostgreSQL hung 60 s: answers %s (%d of the 503s at once), queue peak %d KiB, heap growth %d MiB "
+                    + "(peak %d MiB)%n", answers, answeredAtOnce.get(), peakQueued / 1024, heapGrowth >> 20, peakHeap >> 20);
+
+            assertThat(answers.keySet()).as("every caller is answered 503").containsOnly(503);
+            assertThat(answeredAtOnce.get()).as("a full queue answers at once").isPositive();
+            assertThat(peakQueued).as("the queue filled up to its bound, no further").isPositive()
+                    .isLessThanOrEqualTo(queueBytes + 512 * 1024);
+            assertThat(peakHeap).as("heap stays flat").isLessThan(48L * 1024 * 1024);
+
+            postgres.restore();
+            await().atMost(Duration.ofSeconds(30)).until(() ->
+                    replica.send("POST", "/v1/events", key, "{\"event_type\":\"after\",\"payload\":{}}", Map.of()).status() == 201);
+        }
+        assertThat(api.queryText("SELECT count(*) FROM events WHERE organization_id = ?::uuid AND event_type = 'stalled'", organization))
+                .as("nothing answered 503 is stored").isEqualTo("0");
+    }
+
+    private static long usedHeapAfterGc() {
+        System.gc();
+        return java.lang.management.ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed();
+    }
+
     private static String metrics() {
         return api.management("/actuator/prometheus").text();
     }

@@ -18,7 +18,9 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * <li>Lettuce's per-connection write lock, held for the length of a write;</li>
  * <li>resilience4j's locks around a circuit breaker's state and its window of recent calls;</li>
  * <li>Netty's DNS resolver shuffling its query ids with a {@code SecureRandom} (so answers cannot be
- *     forged by guessing the id), which reads {@code /dev/urandom} like {@code UUID.randomUUID()}.</li>
+ *     forged by guessing the id), which reads {@code /dev/urandom} like {@code UUID.randomUUID()};</li>
+ * <li>Netty 4.2's adaptive buffer allocator taking a magazine's short lock when it grows its magazines
+ *     under contention (a known false positive: netty's own rules lack it; armeria added the same).</li>
  * </ul>
  */
 public final class BlockingCallsAllowed implements BlockHoundIntegration {
@@ -43,5 +45,7 @@ public final class BlockingCallsAllowed implements BlockHoundIntegration {
         builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "record");
         builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "getSnapshot");
         builder.allowBlockingCallsInside("io.netty.resolver.dns.DnsQueryIdSpace$DnsQueryIdRange", "pushId");
+        builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines");
+        builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
     }
 }

@@ -4,6 +4,7 @@ import io.triggers.api.events.EventRepository.KeyedEvent;
 import io.triggers.api.events.EventRepository.NewEvent;
 import io.triggers.api.web.ApiException;
 import io.triggers.shared.queue.QueueEntry;
+import io.triggers.shared.storage.StorageBusy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,7 +60,9 @@ public final class EventIngestion {
      */
     private <T> Mono<T> bounded(Mono<T> storage) {
         return storage.timeout(storeTimeout, Mono.error(() ->
-                ApiException.serviceUnavailable("the event store did not answer within " + storeTimeout.toMillis() + " ms; retry shortly", 1)));
+                        ApiException.serviceUnavailable("the event store did not answer within " + storeTimeout.toMillis() + " ms; retry shortly", 1)))
+                .onErrorMap(StorageBusy.class, busy ->
+                        ApiException.serviceUnavailable("the event store is not keeping up; retry shortly", 1));
     }
 
     /** Ingests the events; the outcomes are in the order of {@code submitted}. */

@@ -12,10 +12,16 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                        answered {@code 503} with {@code Retry-After} ({@code TRIGGERS_INGEST_STORE_TIMEOUT}, 2 s)
  * @param groupCommitMaxRows       most events one shared INSERT carries ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_ROWS}, 1000)
  * @param groupCommitMaxConcurrent most shared INSERTs running at once ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_CONCURRENT}, 8)
+ * @param groupCommitMaxQueuedRows  most events waiting for a statement; past it, requests are answered 503 at once
+ *                                  ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_QUEUED_ROWS}, 20 000)
+ * @param groupCommitMaxQueuedBytes most memory (roughly) those events may hold; past it, 503 at once
+ *                                  ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_QUEUED_BYTES}, 64 MiB)
  */
 @ConfigurationProperties("triggers.ingest")
 public record IngestProperties(@DefaultValue("262144") long maxPayloadBytes, @DefaultValue("2s") Duration storeTimeout,
-                               @DefaultValue("1000") int groupCommitMaxRows, @DefaultValue("8") int groupCommitMaxConcurrent) {
+                               @DefaultValue("1000") int groupCommitMaxRows, @DefaultValue("8") int groupCommitMaxConcurrent,
+                               @DefaultValue("20000") long groupCommitMaxQueuedRows,
+                               @DefaultValue("67108864") long groupCommitMaxQueuedBytes) {
 
     /** Largest accepted body of {@code POST /v1/events/batch} (5 MiB, the contract's). */
     public static final long MAX_BATCH_BYTES = 5L * 1024 * 1024;
@@ -24,8 +30,9 @@ public record IngestProperties(@DefaultValue("262144") long maxPayloadBytes, @De
         if (maxPayloadBytes < 1024) {
             throw new IllegalArgumentException("triggers.ingest.max-payload-bytes must be at least 1024");
         }
-        if (groupCommitMaxRows < 1 || groupCommitMaxConcurrent < 1) {
-            throw new IllegalArgumentException("triggers.ingest.group-commit-max-rows and -max-concurrent must be at least 1");
+        if (groupCommitMaxRows < 1 || groupCommitMaxConcurrent < 1 || groupCommitMaxQueuedRows < 1 || groupCommitMaxQueuedBytes < 1) {
+            throw new IllegalArgumentException("triggers.ingest.group-commit-max-rows, -max-concurrent, -max-queued-rows and "
+                    + "-max-queued-bytes must be at least 1");
         }
         if (storeTimeout.isNegative() || storeTimeout.isZero()) {
             throw new IllegalArgumentException("triggers.ingest.store-timeout must be positive");

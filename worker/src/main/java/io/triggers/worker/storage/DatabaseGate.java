@@ -1,16 +1,11 @@
 package io.triggers.worker.storage;
 
-import io.r2dbc.spi.R2dbcException;
-import io.r2dbc.spi.R2dbcNonTransientResourceException;
-import io.r2dbc.spi.R2dbcTransientException;
+import io.triggers.shared.storage.StorageFailures;
 import java.time.Duration;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.TransientDataAccessException;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
@@ -45,20 +40,7 @@ public final class DatabaseGate implements SmartLifecycle {
      * help, and the entry must not keep giving its retry step back).
      */
     public static boolean isStorageFailure(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof DataAccessResourceFailureException
-                    || cause instanceof TransientDataAccessException
-                    || cause instanceof R2dbcNonTransientResourceException
-                    || cause instanceof R2dbcTransientException
-                    || cause instanceof TimeoutException) {
-                return true;
-            }
-            if (cause instanceof R2dbcException r2dbc && r2dbc.getSqlState() != null
-                    && (r2dbc.getSqlState().startsWith("08") || r2dbc.getSqlState().startsWith("53") || r2dbc.getSqlState().startsWith("57"))) {
-                return true;
-            }
-        }
-        return false;
+        return StorageFailures.isStorageFailure(failure);
     }
 
     /** Closes the gate if {@code failure} is a storage failure; emits whether it was one. */

@@ -1,14 +1,17 @@
 package io.triggers.worker.storage;
 
-import io.triggers.worker.delivery.AttemptOutcome;
-import io.triggers.worker.delivery.DeliveryTarget;
 import io.r2dbc.postgresql.codec.Json;
 import io.triggers.shared.crypto.SecretCipher;
 import io.triggers.shared.crypto.SecretCipher.UndecryptableSecret;
-import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.ids.UuidV7;
+import io.triggers.shared.logging.ThrottledLog;
+import io.triggers.shared.storage.Coalescer;
+import io.triggers.shared.storage.StorageBusy;
+import io.triggers.shared.storage.StorageFailures;
 import io.triggers.shared.time.Timestamps;
+import io.triggers.worker.delivery.AttemptOutcome;
 import io.triggers.worker.delivery.DeliveryTarget.EventData;
+import io.triggers.worker.delivery.DeliveryTarget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -149,8 +152,14 @@ public final class DeliveryRepository {
                            Instant attemptedAt) {
     }
 
-    private static final int MAX_BATCH = 256;
-    private static final int MAX_CONCURRENT_BATCHES = 4;
+    /*
+     * 256 per statement, 4 statements at once per kind; at most 10 000 calls wait per kind (a stalled
+     * database makes deliveries fail fast with StorageBusy, which closes the DatabaseGate, instead
+     * of piling up). Queued bytes are counted roughly: what a call holds beyond what its delivery
+     * in flight holds anyway.
+     */
+    private static final Coalescer.Limits LIMITS = new Coalescer.Limits(256, 4, 10_000, 64L * 1024 * 1024);
+    private static final long CALL_BYTES = 256;
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryRepository.class);
 
@@ -166,10 +175,15 @@ public final class DeliveryRepository {
         this.cipher = cipher;
         // Concurrent deliveries share statements (and commits): reading what is owed, storing
         // attempts, refreshing event statuses. A batch fails as a whole only when the database is down.
-        this.owed = new Coalescer<>(this::owedBatch, null, DatabaseGate::isStorageFailure, MAX_BATCH, MAX_CONCURRENT_BATCHES);
-        this.attempts = new Coalescer<>(this::recordBatch, attempt -> List.of(attempt.target().event().id(), attempt.target().endpointId()),
-                DatabaseGate::isStorageFailure, MAX_BATCH, MAX_CONCURRENT_BATCHES);
-        this.eventStatuses = new Coalescer<>(this::refreshBatch, null, DatabaseGate::isStorageFailure, MAX_BATCH, MAX_CONCURRENT_BATCHES);
+        this.owed = new Coalescer<>(this::owedBatch, null, eventId -> 1, eventId -> CALL_BYTES,
+                StorageFailures::isStorageFailure, LIMITS, () -> new StorageBusy("delivery lookups"));
+        this.attempts = new Coalescer<>(this::recordBatch,
+                attempt -> List.of(List.of(attempt.target().event().id(), attempt.target().endpointId())),
+                attempt -> 1,
+                attempt -> CALL_BYTES + (attempt.outcome().responseExcerpt() == null ? 0 : attempt.outcome().responseExcerpt().length()),
+                StorageFailures::isStorageFailure, LIMITS, () -> new StorageBusy("delivery outcomes"));
+        this.eventStatuses = new Coalescer<>(this::refreshBatch, null, eventId -> 1, eventId -> CALL_BYTES,
+                StorageFailures::isStorageFailure, LIMITS, () -> new StorageBusy("event statuses"));
     }
 
     /** The deliveries still owed for the event, with what is needed to make them. */
