@@ -28,10 +28,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The chaos run behind scripts/chaos.sh: drives events into an api for a set time while killing
- * (SIGKILL) and restarting the api, a worker or Redis at random, then waits for the backlog to
- * drain and prints how many events were accepted, delivered, delivered more than once and lost.
- * Exits 1 when any accepted event was lost. JDK only: java scripts/Chaos.java key=value...
+ * The chaos run behind scripts/chaos.sh: drives events into the api replicas for a set time while
+ * killing (SIGKILL) and restarting an api, a worker or Redis, or crashing and restarting PostgreSQL
+ * ({@code pg_ctl stop -m immediate}, when given pg-start and pg-stop commands), at random; then
+ * waits for the backlog to drain and prints how many events were accepted, delivered, delivered
+ * more than once and lost. Exits 1 when any accepted event was lost. JDK only:
+ * java scripts/Chaos.java key=value...
  */
 public class Chaos {
 
@@ -60,8 +62,10 @@ public class Chaos {
     private final AtomicLong refused = new AtomicLong();
     private final Map<String, Integer> kills = new ConcurrentHashMap<>();
     private final Managed redis;
-    private final Managed api;
+    private final Managed postgres;
+    private final List<Managed> apis = new ArrayList<>();
     private final List<Managed> workers = new ArrayList<>();
+    private final AtomicLong nextApi = new AtomicLong();
     // At least 32 characters, or the api keeps operator routes closed.
     private final String adminToken = "chaos-" + java.util.UUID.randomUUID() + java.util.UUID.randomUUID();
 
@@ -85,12 +89,17 @@ public class Chaos {
                 "--triggers.encryption-keys=chaos:" + newEncryptionKey(),
                 "--triggers.delivery.allow-private-targets=true",
                 "--triggers.delivery.retry-schedule=1s,2s,5s,10s,20s,30s,1m,2m");
-        int apiPort = freePort();
-        int apiManagementPort = freePort();
-        List<String> apiCommand = new ArrayList<>(List.of("java", "-Xmx512m", "-jar", args.get("api-jar"), "--server.port=" + apiPort,
-                "--management.server.port=" + apiManagementPort, "--triggers.admin-token=" + adminToken));
-        apiCommand.addAll(common);
-        api = new Managed("api", apiCommand, "http://127.0.0.1:" + apiPort, "http://127.0.0.1:" + apiManagementPort);
+        for (int i = 0; i < Integer.parseInt(args.getOrDefault("apis", "2")); i++) {
+            int apiPort = freePort();
+            int apiManagementPort = freePort();
+            List<String> apiCommand = new ArrayList<>(List.of("java", "-Xmx512m", "-jar", args.get("api-jar"), "--server.port=" + apiPort,
+                    "--management.server.port=" + apiManagementPort, "--triggers.admin-token=" + adminToken));
+            apiCommand.addAll(common);
+            apis.add(new Managed("api-" + (i + 1), apiCommand, "http://127.0.0.1:" + apiPort, "http://127.0.0.1:" + apiManagementPort));
+        }
+        // PostgreSQL is the run's own instance when chaos.sh made one: stopped in immediate mode (a
+        // crash: no checkpoint, recovery from the WAL at start) and started again with these commands.
+        postgres = args.containsKey("pg-start") ? new Managed("postgres", args.get("pg-start"), args.get("pg-stop"), args.get("pg")) : null;
         for (int i = 0; i < Integer.parseInt(args.getOrDefault("workers", "2")); i++) {
             int port = freePort();
             List<String> command = new ArrayList<>(List.of("java", "-Xmx384m", "-jar", args.get("worker-jar"), "--server.port=" + port));
@@ -104,8 +113,11 @@ public class Chaos {
         String receiverUrl = startReceiver();
         redis.start();
         redis.awaitRedis();
-        api.start();
-        api.awaitLive();
+        // The first api migrates the schema; the others start once it is up.
+        for (Managed api : apis) {
+            api.start();
+            api.awaitLive();
+        }
         for (Managed worker : workers) {
             worker.start();
             worker.awaitLive();
@@ -117,8 +129,11 @@ public class Chaos {
         List<Thread> producers = startLoad(key, loading);
         long endAt = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         List<Managed> targets = new ArrayList<>(workers);
-        targets.add(api);
+        targets.addAll(apis);
         targets.add(redis);
+        if (postgres != null) {
+            targets.add(postgres);
+        }
         while (System.nanoTime() < endAt) {
             Thread.sleep(3_000 + random.nextInt(9_000));
             if (System.nanoTime() >= endAt) {
@@ -168,7 +183,9 @@ public class Chaos {
         return response.body();
     }
 
+    /** The set-up calls go to the first api; events go to each replica in turn (a load balancer without health checks). */
     private HttpRequest request(String path, String bearer, String body) {
+        Managed api = path.equals("/v1/events") ? apis.get((int) (nextApi.getAndIncrement() % apis.size())) : apis.get(0);
         return HttpRequest.newBuilder(URI.create(api.baseUrl + path)).timeout(Duration.ofSeconds(10))
                 .header("Authorization", "Bearer " + bearer).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build();
@@ -259,10 +276,9 @@ public class Chaos {
                 seconds, seed, rate, String.join(",", this.kills.entrySet().stream().map(e -> "\"" + e.getKey() + "\":" + e.getValue()).toList()),
                 accepted.size(), delivered, duplicates, lost, refused.get(), notAcceptedButDelivered);
         Files.writeString(state.resolve("result.json"), json);
-        for (Managed process : List.of(api, redis)) {
-            process.kill();
-        }
+        apis.forEach(Managed::kill);
         workers.forEach(Managed::kill);
+        redis.kill();
         System.exit(lost == 0 ? 0 : 1);
     }
 
@@ -299,13 +315,20 @@ public class Chaos {
         System.out.printf("[%tT] %s%n", System.currentTimeMillis(), String.format(format, arguments));
     }
 
-    /** One process the run starts, kills and restarts; its output is appended to state/NAME.log. */
+    /**
+     * One process the run starts, kills and restarts; its output is appended to state/NAME.log. Or,
+     * for PostgreSQL, a service started and crashed by shell commands (pg_ctl) and ready once its
+     * port takes connections.
+     */
     private final class Managed {
         final String name;
         final List<String> command;
         final String baseUrl;
-        /** Where actuator answers: the api's management port, the worker's one port; null for Redis. */
+        /** Where actuator answers: the api's management port, the worker's one port; null for Redis and PostgreSQL. */
         final String actuatorUrl;
+        private final String startCommand;
+        private final String stopCommand;
+        private final String address;
         private volatile Process process;
 
         Managed(String name, List<String> command, String baseUrl, String actuatorUrl) {
@@ -313,14 +336,52 @@ public class Chaos {
             this.command = command;
             this.baseUrl = baseUrl;
             this.actuatorUrl = actuatorUrl;
+            this.startCommand = null;
+            this.stopCommand = null;
+            this.address = null;
+        }
+
+        Managed(String name, String startCommand, String stopCommand, String address) {
+            this.name = name;
+            this.command = List.of();
+            this.baseUrl = null;
+            this.actuatorUrl = null;
+            this.startCommand = startCommand;
+            this.stopCommand = stopCommand;
+            this.address = address;
         }
 
         void start() throws IOException {
             File log = state.resolve(name + ".log").toFile();
+            if (startCommand != null) {
+                shell(startCommand, log);
+                return;
+            }
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
         }
 
+        private void shell(String script, File log) throws IOException {
+            Process shell = new ProcessBuilder("bash", "-c", script).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log)).start();
+            try {
+                if (shell.waitFor() != 0) {
+                    throw new IOException(name + ": '" + script + "' failed; see " + log);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException(e);
+            }
+        }
+
         void kill() {
+            if (stopCommand != null) {
+                try {
+                    shell(stopCommand, state.resolve(name + ".log").toFile());
+                } catch (IOException e) {
+                    log("%s: %s", name, e.getMessage());
+                }
+                return;
+            }
             Process running = process;
             if (running != null && running.isAlive()) {
                 running.destroyForcibly();
@@ -333,7 +394,9 @@ public class Chaos {
         }
 
         void awaitReady() throws Exception {
-            if (actuatorUrl == null) {
+            if (address != null) {
+                awaitPort(address.substring(address.lastIndexOf(':') + 1));
+            } else if (actuatorUrl == null) {
                 awaitRedis();
             } else {
                 awaitLive();
@@ -360,15 +423,18 @@ public class Chaos {
         }
 
         void awaitRedis() throws Exception {
-            String port = command.get(command.indexOf("--port") + 1);
-            for (int i = 0; i < 100; i++) {
+            awaitPort(command.get(command.indexOf("--port") + 1));
+        }
+
+        private void awaitPort(String port) throws Exception {
+            for (int i = 0; i < 300; i++) {
                 try (java.net.Socket socket = new java.net.Socket("127.0.0.1", Integer.parseInt(port))) {
                     return;
                 } catch (IOException notYet) {
                     Thread.sleep(100);
                 }
             }
-            throw new IllegalStateException("redis did not come up on port " + port);
+            throw new IllegalStateException(name + " did not come up on port " + port);
         }
     }
 }
