@@ -123,6 +123,9 @@ class EndpointIsolationTest {
         try (RunningService strict = RunningService.start(Map.of(
                 "triggers.delivery.retry-schedule", "100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms,100ms",
                 "triggers.delivery.disable-after-failing", "400ms",
+                // The circuit opens after a few failures; with its default 30 s open, the attempt that
+                // finds the run long enough could come only after this test's 30 s wait (seen once).
+                "triggers.delivery.circuit-open-for", "300ms",
                 "triggers.worker.heartbeat-every", "50ms"));
              WebhookReceiver failing = WebhookReceiver.start().respondWith(500)) {
             String key = strict.newOrganizationKey("failing");
