@@ -9,6 +9,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.triggers.testing.Prometheus;
 import io.triggers.testing.TcpProxy;
 import org.junit.jupiter.api.AfterAll;
@@ -113,47 +118,48 @@ class GroupCommitTest {
             postgres.hang();
             long heapAtStart = usedHeapAfterGc();
             long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.atomic.AtomicInteger> answers = new java.util.concurrent.ConcurrentHashMap<>();
-            java.util.concurrent.atomic.AtomicInteger answeredAtOnce = new java.util.concurrent.atomic.AtomicInteger();
-            java.util.concurrent.ExecutorService clients = java.util.concurrent.Executors.newFixedThreadPool(8);
-            List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+            Map<Integer, AtomicInteger> answers = new ConcurrentHashMap<>();
+            AtomicInteger answeredAtOnce = new AtomicInteger();
+            // 8 clients, each sending its next request 50 ms after its last answer, for 60 s.
+            ScheduledExecutorService clients = Executors.newScheduledThreadPool(8);
             for (int c = 0; c < 8; c++) {
-                running.add(clients.submit(() -> {
-                    while (System.nanoTime() < until) {
-                        long sent = System.nanoTime();
-                        int status = replica.send("POST", "/v1/events", key, body, Map.of()).status();
-                        answers.computeIfAbsent(status, s -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
-                        if (status == 503 && System.nanoTime() - sent < Duration.ofMillis(500).toNanos()) {
-                            answeredAtOnce.incrementAndGet();
-                        }
-                        Thread.sleep(50);
+                clients.scheduleWithFixedDelay(() -> {
+                    long sent = System.nanoTime();
+                    int status;
+                    try {
+                        status = replica.send("POST", "/v1/events", key, body, Map.of()).status();
+                    } catch (RuntimeException noAnswer) {
+                        status = -1; // no answer at all: fails "every caller is answered 503" below
                     }
-                    return null;
-                }));
+                    answers.computeIfAbsent(status, s -> new AtomicInteger()).incrementAndGet();
+                    if (status == 503 && System.nanoTime() - sent < Duration.ofMillis(500).toNanos()) {
+                        answeredAtOnce.incrementAndGet();
+                    }
+                }, 0, 50, TimeUnit.MILLISECONDS);
             }
-            long peakQueued = 0;
-            long peakHeap = 0;
-            for (int sample = 0; running.stream().anyMatch(f -> !f.isDone()); sample++) {
-                peakQueued = Math.max(peakQueued, (long) Prometheus.sample(replica.management("/actuator/prometheus").text(),
+            // Sampled once a second while the load runs: the queue gauge, and every fifth time the heap after GC.
+            long[] peakQueued = {0};
+            long[] peakHeap = {0};
+            AtomicInteger samples = new AtomicInteger();
+            await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                peakQueued[0] = Math.max(peakQueued[0], (long) Prometheus.sample(replica.management("/actuator/prometheus").text(),
                         "triggers_ingest_queued_bytes"));
-                if (sample % 5 == 0) {
-                    peakHeap = Math.max(peakHeap, usedHeapAfterGc() - heapAtStart);
+                if (samples.getAndIncrement() % 5 == 0) {
+                    peakHeap[0] = Math.max(peakHeap[0], usedHeapAfterGc() - heapAtStart);
                 }
-                Thread.sleep(1000); // the sampling period, not a wait for something to happen
-            }
-            for (java.util.concurrent.Future<?> client : running) {
-                client.get();
-            }
+                return System.nanoTime() >= until;
+            });
             clients.shutdown();
+            assertThat(clients.awaitTermination(30, TimeUnit.SECONDS)).as("the last requests were answered").isTrue();
             long heapGrowth = usedHeapAfterGc() - heapAtStart;
             System.out.printf("PostgreSQL hung 60 s: answers %s (%d of the 503s at once), queue peak %d KiB, heap growth %d MiB "
-                    + "(peak %d MiB)%n", answers, answeredAtOnce.get(), peakQueued / 1024, heapGrowth >> 20, peakHeap >> 20);
+                    + "(peak %d MiB)%n", answers, answeredAtOnce.get(), peakQueued[0] / 1024, heapGrowth >> 20, peakHeap[0] >> 20);
 
             assertThat(answers.keySet()).as("every caller is answered 503").containsOnly(503);
             assertThat(answeredAtOnce.get()).as("a full queue answers at once").isPositive();
-            assertThat(peakQueued).as("the queue filled up to its bound, no further").isPositive()
+            assertThat(peakQueued[0]).as("the queue filled up to its bound, no further").isPositive()
                     .isLessThanOrEqualTo(queueBytes + 512 * 1024);
-            assertThat(peakHeap).as("heap stays flat").isLessThan(48L * 1024 * 1024);
+            assertThat(peakHeap[0]).as("heap stays flat").isLessThan(48L * 1024 * 1024);
 
             postgres.restore();
             await().atMost(Duration.ofSeconds(30)).until(() ->

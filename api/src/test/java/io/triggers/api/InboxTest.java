@@ -107,7 +107,8 @@ class InboxTest {
                         for (int n = 1 + random.nextInt(3); n > 0; n--) {
                             stored.add(insertEvent(db, organizationId, createdAt));
                         }
-                        // The commit is held up: other writers' later events commit before it.
+                        // The commit is held up: other writers' later events commit before it. Holding
+                        // the transaction open is the scenario itself, so this sleep is not a wait.
                         Thread.sleep(random.nextInt(100));
                         db.commit();
                         written.addAll(stored);

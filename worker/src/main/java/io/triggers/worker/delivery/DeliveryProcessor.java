@@ -5,6 +5,7 @@ import io.github.resilience4j.reactor.circuitbreaker.operator.CircuitBreakerOper
 import io.triggers.shared.config.DeliveryProperties;
 import io.triggers.shared.logging.RequestContext;
 import io.triggers.shared.logging.ThrottledLog;
+import io.triggers.shared.storage.StorageFailures;
 import io.triggers.shared.time.Timestamps;
 import io.triggers.worker.WorkerProperties;
 import io.triggers.worker.delivery.DeliveryDecisions.Decision;
@@ -85,7 +86,7 @@ public final class DeliveryProcessor {
                                 : repository.refreshEventStatus(delivery.eventId()).thenReturn(decision))
                         .flatMap(decision -> settle(delivery, decision)))
                 .timeout(worker.entryDeadline())
-                .onErrorResume(DatabaseGate::isStorageFailure, e -> outcomeNotStored(delivery, e));
+                .onErrorResume(StorageFailures::isStorageFailure, e -> outcomeNotStored(delivery, e));
     }
 
     /**

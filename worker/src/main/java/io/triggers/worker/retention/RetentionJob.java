@@ -84,9 +84,10 @@ final class RetentionJob extends PeriodicJob {
     /** One run; emits how many events and idempotency keys it deleted. */
     Mono<long[]> runOnce() {
         Instant now = Instant.now();
-        Mono<Long> delivered = deleteInBatches(DELETE_DELIVERED, now, now.minus(properties.retentionDelivered()), true);
-        Mono<Long> undelivered = deleteInBatches(DELETE_UNDELIVERED, now, now.minus(properties.retentionUndelivered()), true);
-        Mono<Long> keys = deleteInBatches(DELETE_IDEMPOTENCY_KEYS, now, now.minus(properties.idempotencyWindow()), false);
+        Mono<Long> delivered = deleteInBatches(DELETE_DELIVERED, Map.of("cutoff", now.minus(properties.retentionDelivered())), true);
+        Mono<Long> undelivered = deleteInBatches(DELETE_UNDELIVERED,
+                Map.of("cutoff", now.minus(properties.retentionUndelivered()), "now", now), true);
+        Mono<Long> keys = deleteInBatches(DELETE_IDEMPOTENCY_KEYS, Map.of("cutoff", now.minus(properties.idempotencyWindow())), false);
         return Mono.zip(delivered, undelivered, keys)
                 .map(counts -> new long[] {counts.getT1() + counts.getT2(), counts.getT3()})
                 .doOnNext(counts -> {
@@ -96,23 +97,19 @@ final class RetentionJob extends PeriodicJob {
                 });
     }
 
-    private Mono<Long> deleteInBatches(String sql, Instant now, Instant cutoff, boolean events) {
+    /** Runs {@code sql} (which returns a status per row deleted) until a batch comes back short; emits the rows deleted. */
+    private Mono<Long> deleteInBatches(String sql, Map<String, Object> parameters, boolean events) {
         int batch = properties.cleanup().batchSize();
         return Flux.range(0, properties.cleanup().maxBatches())
-                .concatMap(i -> {
-                    DatabaseClient.GenericExecuteSpec statement = db.sql(sql).bind("cutoff", cutoff).bind("batch", batch);
-                    if (sql.contains(":now")) {
-                        statement = statement.bind("now", now);
-                    }
-                    return statement.map(row -> row.get("status", String.class)).all()
-                            .collect(Collectors.groupingBy(status -> status, Collectors.counting()))
-                            .doOnNext(byStatus -> {
-                                if (events) {
-                                    byStatus.forEach((status, count) -> counter(status).increment(count));
-                                }
-                            })
-                            .map(byStatus -> byStatus.values().stream().mapToLong(Long::longValue).sum());
-                })
+                .concatMap(i -> db.sql(sql).bindValues(parameters).bind("batch", batch)
+                        .map(row -> row.get("status", String.class)).all()
+                        .collect(Collectors.groupingBy(status -> status, Collectors.counting()))
+                        .doOnNext(byStatus -> {
+                            if (events) {
+                                byStatus.forEach((status, count) -> counter(status).increment(count));
+                            }
+                        })
+                        .map(byStatus -> byStatus.values().stream().mapToLong(Long::longValue).sum()))
                 .takeUntil(count -> count < batch)
                 .reduce(0L, Long::sum);
     }

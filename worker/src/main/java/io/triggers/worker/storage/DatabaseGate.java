@@ -34,18 +34,9 @@ public final class DatabaseGate implements SmartLifecycle {
         this.db = db;
     }
 
-    /**
-     * Whether the failure says PostgreSQL is unreachable, shutting down, out of resources or too
-     * slow: something waiting will cure. A data or constraint error is not one (pausing would not
-     * help, and the entry must not keep giving its retry step back).
-     */
-    public static boolean isStorageFailure(Throwable failure) {
-        return StorageFailures.isStorageFailure(failure);
-    }
-
     /** Closes the gate if {@code failure} is a storage failure; emits whether it was one. */
     public boolean closeIfStorageFailure(Throwable failure) {
-        if (!isStorageFailure(failure)) {
+        if (!StorageFailures.isStorageFailure(failure)) {
             return false;
         }
         if (closed.compareAndSet(false, true)) {
