@@ -16,10 +16,10 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * <li>Spring's static resource handler looking up a file in the jar (only the Swagger UI is served
  *     that way; nothing on the ingest or delivery path);</li>
  * <li>Lettuce's per-connection write lock, held for the length of a write;</li>
- * <li>Spring Data Redis's lock around the holder of its shared reactive connection, held only to read
- *     (or, once, create) that holder object, not to connect (the api connects at start-up); it is
- *     contended only when two requests ask for a connection at the same instant, which a warm JVM
- *     running its tests one after another reaches;</li>
+ * <li>Spring Data Redis's locks around its shared reactive connection and the holder of it, held to
+ *     read them (the api connects at start-up); contended only when two requests ask for a connection
+ *     at the same instant. BlockHound's error thrown inside that lock acquisition left later requests
+ *     of the app hanging until their timeout;</li>
  * <li>resilience4j's locks around a circuit breaker's state and its window of recent calls;</li>
  * <li>Netty's DNS resolver shuffling its query ids with a {@code SecureRandom} (so answers cannot be
  *     forged by guessing the id), which reads {@code /dev/urandom} like {@code UUID.randomUUID()};</li>
@@ -43,6 +43,8 @@ public final class BlockingCallsAllowed implements BlockHoundIntegration {
         }
         builder.allowBlockingCallsInside("org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory",
                 "getOrCreateSharedReactiveConnection");
+        builder.allowBlockingCallsInside("org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory$SharedConnection",
+                "getConnection");
         // A circuit breaker's state changes and its window of recent calls are guarded by short locks (resilience4j).
         for (String method : new String[] {"tryAcquirePermission", "acquirePermission", "releasePermission", "onResult",
                 "onSuccess", "onError"}) {
