@@ -1,6 +1,9 @@
 package io.triggers.api.web;
 
 import io.lettuce.core.ClientOptions;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -17,6 +20,7 @@ import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
@@ -30,6 +34,11 @@ import reactor.core.scheduler.Schedulers;
  *     as the connect timeout when Redis is down: found by BlockHound in the tests). Until it is
  *     open, Redis calls fail at once (fail open) and a background task keeps trying every second;
  *     once open, Lettuce reconnects it by itself.</li>
+ * <li>Every command goes through one {@link ReactiveRedisConnection} made once, at connect time. The
+ *     template asks its factory for a connection per command, and Spring Data Redis's factory takes a
+ *     lock for each one to find its shared connection; two requests at the same instant contended for
+ *     it on the event loops (BlockHound's error thrown inside that wait once left later requests
+ *     hanging). The one connection is wrapped so the template's close after each command does nothing.</li>
  * </ul>
  */
 @Configuration(proxyBeanMethods = false)
@@ -57,7 +66,8 @@ class RedisClientConfiguration {
         private static final Logger log = LoggerFactory.getLogger(RedisConnector.class);
 
         private final ReactiveRedisConnectionFactory delegate;
-        private volatile boolean connected;
+        /** The connection every command uses, once connected; {@code null} before. */
+        private volatile ReactiveRedisConnection shared;
         private volatile Disposable retrying;
 
         RedisConnector(ReactiveRedisConnectionFactory delegate) {
@@ -79,16 +89,50 @@ class RedisClientConfiguration {
         }
 
         private boolean tryConnect() {
-            if (connected) {
+            if (shared != null) {
                 return true;
             }
-            try (ReactiveRedisConnection connection = delegate.getReactiveConnection()) {
+            ReactiveRedisConnection connection = null;
+            try {
+                connection = delegate.getReactiveConnection();
                 connection.ping().block(Duration.ofSeconds(5));
-                connected = true;
+                shared = unclosable(connection);
+                return true;
             } catch (RuntimeException e) {
-                connected = false;
+                if (connection != null) {
+                    connection.close();
+                }
+                return false;
             }
-            return connected;
+        }
+
+        /** The connection to hand out, or an error when there is none yet. */
+        ReactiveRedisConnection connection() {
+            ReactiveRedisConnection connection = shared;
+            if (connection == null) {
+                throw new RedisConnectionFailureException("not connected to Redis yet");
+            }
+            return connection;
+        }
+
+        /** {@code connection}, whose {@code close} and {@code closeLater} do nothing (the template calls them after each command). */
+        private static ReactiveRedisConnection unclosable(ReactiveRedisConnection connection) {
+            InvocationHandler handler = (proxy, method, args) -> switch (method.getName()) {
+                case "close" -> null;
+                case "closeLater" -> Mono.empty();
+                case "equals" -> proxy == args[0];
+                case "hashCode" -> System.identityHashCode(proxy);
+                case "toString" -> "unclosable " + connection;
+                default -> {
+                    try {
+                        yield method.invoke(connection, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                }
+            };
+            return (ReactiveRedisConnection) Proxy.newProxyInstance(ReactiveRedisConnection.class.getClassLoader(),
+                    new Class<?>[] {ReactiveRedisConnection.class}, handler);
         }
 
         @Override
@@ -100,22 +144,17 @@ class RedisClientConfiguration {
         }
     }
 
-    /** Hands out connections only once the shared one is open, failing at once before (see the class comment). */
+    /** Hands out the one connection once it is open, failing at once before (see the class comment). */
     private record ConnectedFirst(RedisConnector connector) implements ReactiveRedisConnectionFactory {
 
         @Override
         public ReactiveRedisConnection getReactiveConnection() {
-            if (!connector.connected) {
-                throw new RedisConnectionFailureException("not connected to Redis yet");
-            }
-            return connector.delegate.getReactiveConnection();
+            return connector.connection();
         }
 
         @Override
         public ReactiveRedisClusterConnection getReactiveClusterConnection() {
-            if (!connector.connected) {
-                throw new RedisConnectionFailureException("not connected to Redis yet");
-            }
+            connector.connection();
             return connector.delegate.getReactiveClusterConnection();
         }
 
