@@ -1,10 +1,13 @@
 package io.triggers.testing;
 
+import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.triggers.embedded.EmbeddedRedis;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,19 +18,22 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.stream.IntStream;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real Redis Cluster for tests: three masters and three replicas, started from the installed
- * {@code redis-server} on spare loopback ports and joined with {@code redis-cli --cluster create}.
- * One per test JVM ({@link #get()}), stopped (and its files removed) when the JVM exits; tests
- * share it by using their own key prefixes. Nodes can be killed and restarted to test failover.
+ * A real Redis Cluster for tests: three masters and three replicas, started on spare loopback ports
+ * and joined with CLUSTER MEET, ADDSLOTS and REPLICATE (what {@code redis-cli --cluster create}
+ * does). One per test JVM ({@link #get()}), stopped (and its files removed) when the JVM exits;
+ * tests share it by using their own key prefixes. Nodes can be killed and restarted to test failover.
  *
- * <p>Needs {@code redis-server} and {@code redis-cli} on the PATH (or {@code TRIGGERS_TEST_REDIS_SERVER}
- * / {@code TRIGGERS_TEST_REDIS_CLI}); without them the test fails and says how to install them.
+ * <p>The nodes run {@code TRIGGERS_TEST_REDIS_SERVER} if set, else the {@code redis-server} on the
+ * PATH, else the one from the embedded-redis jar ({@link EmbeddedRedis#executable()}), so nothing
+ * needs installing.
  */
 public final class TestRedisCluster {
 
@@ -37,14 +43,14 @@ public final class TestRedisCluster {
     private static TestRedisCluster instance;
 
     private final String redisServer;
-    private final String redisCli;
     private final Path directory;
     private final List<Integer> ports;
     private final Map<Integer, Process> processes = new ConcurrentHashMap<>();
+    /** For commands to single nodes (no cluster redirection). */
+    private final RedisClient client = RedisClient.create();
 
-    private TestRedisCluster(String redisServer, String redisCli, Path directory, List<Integer> ports) {
+    private TestRedisCluster(String redisServer, Path directory, List<Integer> ports) {
         this.redisServer = redisServer;
-        this.redisCli = redisCli;
         this.directory = directory;
         this.ports = List.copyOf(ports);
     }
@@ -52,13 +58,17 @@ public final class TestRedisCluster {
     /** The cluster of this JVM, started on first use. */
     public static synchronized TestRedisCluster get() {
         if (instance == null) {
-            TestRedisCluster cluster = new TestRedisCluster(executable("TRIGGERS_TEST_REDIS_SERVER", "redis-server"),
-                    executable("TRIGGERS_TEST_REDIS_CLI", "redis-cli"), temporaryDirectory(), freePorts());
-            Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "test-redis-cluster-stop"));
-            cluster.start();
-            instance = cluster;
+            instance = start(redisServer());
         }
         return instance;
+    }
+
+    /** A new cluster whose nodes run {@code redisServer}, stopped when the JVM exits (or by {@link #stop()}). */
+    static TestRedisCluster start(String redisServer) {
+        TestRedisCluster cluster = new TestRedisCluster(redisServer, temporaryDirectory(), freePorts());
+        Runtime.getRuntime().addShutdownHook(new Thread(cluster::stop, "test-redis-cluster-stop"));
+        cluster.start();
+        return cluster;
     }
 
     /** {@code 127.0.0.1:port} of every node, as {@code spring.data.redis.cluster.nodes} takes them. */
@@ -123,13 +133,7 @@ public final class TestRedisCluster {
             for (int port : ports) {
                 startNode(port);
             }
-            List<String> create = new ArrayList<>(List.of(redisCli, "--cluster", "create"));
-            ports.forEach(port -> create.add("127.0.0.1:" + port));
-            create.addAll(List.of("--cluster-replicas", "1", "--cluster-yes"));
-            String output = run(create);
-            if (!output.contains("[OK] All 16384 slots covered")) {
-                throw new IllegalStateException("redis-cli --cluster create failed:\n" + output);
-            }
+            create();
             awaitHealthy();
             awaitReplicasInSync();
             log.info("Started a Redis Cluster for tests on ports {} (files in {})", ports, directory);
@@ -137,6 +141,36 @@ public final class TestRedisCluster {
             stop();
             throw e;
         }
+    }
+
+    /** Joins the nodes: the first three take a third of the slots each, the other three replicate them. */
+    private void create() {
+        int first = ports.get(0);
+        for (int port : ports.subList(1, NODES)) {
+            onNode(first, node -> node.clusterMeet("127.0.0.1", port));
+        }
+        int masters = NODES / 2;
+        for (int i = 0; i < masters; i++) {
+            int from = 16384 * i / masters;
+            int to = 16384 * (i + 1) / masters;
+            onNode(ports.get(i), node -> node.clusterAddSlots(IntStream.range(from, to).toArray()));
+        }
+        long giveUpAt = System.nanoTime() + READY_WAIT.toNanos();
+        while (!ports.stream().allMatch(port -> knownNodes(port) == NODES)) {
+            if (System.nanoTime() > giveUpAt) {
+                throw new IllegalStateException("the test Redis Cluster's nodes did not all meet within " + READY_WAIT);
+            }
+            pause();
+        }
+        for (int i = 0; i < masters; i++) {
+            String master = onNode(ports.get(i), RedisCommands::clusterMyId);
+            onNode(ports.get(masters + i), node -> node.clusterReplicate(master));
+        }
+    }
+
+    private long knownNodes(int port) {
+        String nodes = command(port, RedisCommands::clusterNodes);
+        return nodes == null ? 0 : nodes.lines().filter(line -> !line.isBlank()).count();
     }
 
     private void startNode(int port) {
@@ -156,7 +190,7 @@ public final class TestRedisCluster {
         }
         long giveUpAt = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (System.nanoTime() < giveUpAt) {
-            if ("PONG".equals(command(port, "PING"))) {
+            if ("PONG".equals(command(port, RedisCommands::ping))) {
                 return;
             }
             pause();
@@ -168,7 +202,7 @@ public final class TestRedisCluster {
     private void awaitReplicasInSync() {
         long giveUpAt = System.nanoTime() + READY_WAIT.toNanos();
         while (System.nanoTime() < giveUpAt) {
-            long synced = ports.stream().map(port -> command(port, "INFO", "replication"))
+            long synced = ports.stream().map(port -> command(port, node -> node.info("replication")))
                     .filter(info -> info != null && info.contains("role:slave") && info.contains("master_link_status:up"))
                     .count();
             if (synced == NODES / 2) {
@@ -180,7 +214,7 @@ public final class TestRedisCluster {
     }
 
     private String clusterState(int port) {
-        String info = command(port, "CLUSTER", "INFO");
+        String info = command(port, RedisCommands::clusterInfo);
         if (info == null) {
             return "down";
         }
@@ -190,7 +224,7 @@ public final class TestRedisCluster {
     private List<String> clusterNodes() {
         for (int port : ports) {
             if (processes.containsKey(port)) {
-                String nodes = command(port, "CLUSTER", "NODES");
+                String nodes = command(port, RedisCommands::clusterNodes);
                 if (nodes != null) {
                     return nodes.lines().toList();
                 }
@@ -204,38 +238,27 @@ public final class TestRedisCluster {
         return Integer.parseInt(address.substring(address.indexOf(':') + 1, address.indexOf('@')));
     }
 
-    /** One command to one node with redis-cli (no cluster redirection); null when the node does not answer. */
-    private String command(int port, String... arguments) {
-        List<String> command = new ArrayList<>(List.of(redisCli, "-h", "127.0.0.1", "-p", Integer.toString(port)));
-        command.addAll(List.of(arguments));
+    /** One command to one node (no cluster redirection); null when the node does not answer. */
+    private <T> T command(int port, Function<RedisCommands<String, String>, T> command) {
         try {
-            String output = run(command).trim();
-            return output.startsWith("Could not connect") || output.isEmpty() ? null : output;
+            return onNode(port, command);
         } catch (RuntimeException e) {
             return null;
         }
     }
 
-    private static String run(List<String> command) {
-        try {
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-            byte[] output = process.getInputStream().readAllBytes();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new IllegalStateException("timed out: " + String.join(" ", command));
-            }
-            return new String(output, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run " + command.get(0), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
+    private <T> T onNode(int port, Function<RedisCommands<String, String>, T> command) {
+        RedisURI uri = RedisURI.builder().withHost("127.0.0.1").withPort(port).withTimeout(Duration.ofSeconds(5)).build();
+        try (StatefulRedisConnection<String, String> connection = client.connect(uri)) {
+            return command.apply(connection.sync());
         }
     }
 
-    private synchronized void stop() {
+    /** Stops every node and removes their files. */
+    synchronized void stop() {
         processes.values().forEach(Process::destroyForcibly);
         processes.clear();
+        client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
         try (Stream<Path> files = Files.walk(directory)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
@@ -243,24 +266,30 @@ public final class TestRedisCluster {
         }
     }
 
-    private static String executable(String setting, String name) {
-        String configured = System.getenv(setting);
-        String candidate = configured != null && !configured.isBlank() ? configured : name;
-        try {
-            Process probe = new ProcessBuilder(candidate, "--version").redirectErrorStream(true).start();
-            probe.getInputStream().readAllBytes();
-            if (probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0) {
-                return candidate;
+    /** TRIGGERS_TEST_REDIS_SERVER, else redis-server on the PATH, else the embedded-redis jar's. */
+    private static String redisServer() {
+        String configured = System.getenv("TRIGGERS_TEST_REDIS_SERVER");
+        if (configured != null && !configured.isBlank()) {
+            if (!runs(configured)) {
+                throw new IllegalStateException("TRIGGERS_TEST_REDIS_SERVER is " + configured + ", which did not run (" + configured
+                        + " --version); unset it to use the redis-server on the PATH or the embedded one.");
             }
+            return configured;
+        }
+        return runs("redis-server") ? "redis-server" : EmbeddedRedis.executable().toString();
+    }
+
+    private static boolean runs(String executable) {
+        try {
+            Process probe = new ProcessBuilder(executable, "--version").redirectErrorStream(true).start();
+            probe.getInputStream().readAllBytes();
+            return probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
         } catch (IOException e) {
-            // Reported below.
+            return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
-        throw new IllegalStateException("""
-                The Redis Cluster tests need %s and it was not found or did not run (%s).
-                Install Redis (Debian/Ubuntu: apt-get install redis-server; macOS: brew install redis),
-                or set %s to its path.""".formatted(name, candidate, setting));
     }
 
     private static Path temporaryDirectory() {

@@ -1,23 +1,34 @@
 package io.triggers.testing;
 
 import com.redis.testcontainers.RedisContainer;
+import io.triggers.embedded.EmbeddedPostgres;
+import io.triggers.embedded.EmbeddedRedis;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanIterator;
 import io.lettuce.core.api.StatefulRedisConnection;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.testcontainers.DockerClientFactory;
@@ -25,10 +36,19 @@ import org.testcontainers.postgresql.PostgreSQLContainer;
 import org.testcontainers.utility.DockerImageName;
 
 /**
- * The real PostgreSQL and Redis that tests run against. Testcontainers starts them where a Docker
- * engine answers; otherwise the servers at {@code TRIGGERS_TEST_POSTGRES_URL} and
- * {@code TRIGGERS_TEST_REDIS_URL} are used (defaults {@code localhost:5432}, user {@code postgres},
- * and {@code localhost:6379}). Setting either variable skips the Docker probe.
+ * The real PostgreSQL and Redis that tests run against, found in this order:
+ * <ol>
+ * <li>{@code TRIGGERS_TEST_SERVERS=embedded}: embedded servers (below), whatever else there is;</li>
+ * <li>the servers at {@code TRIGGERS_TEST_POSTGRES_URL} and {@code TRIGGERS_TEST_REDIS_URL} when
+ *     either is set (an unset one defaults to {@code localhost:5432}, user {@code postgres}, or
+ *     {@code localhost:6379}); one that does not answer fails the tests, it is never replaced;</li>
+ * <li>Testcontainers, where a Docker engine answers;</li>
+ * <li>the servers at {@code localhost:5432} and {@code localhost:6379}, when both answer;</li>
+ * <li>else embedded servers: a PostgreSQL and a Redis from binaries on Maven Central
+ *     ({@link EmbeddedPostgres}, {@link EmbeddedRedis}), started once per test JVM on free ports
+ *     with their files in a temporary directory, stopped when the JVM exits. So
+ *     {@code ./mvnw verify} needs nothing but Java.</li>
+ * </ol>
  *
  * <p>Each test gets its own freshly created database ({@link #newDatabase()}) and Redis key prefix
  * ({@link #newRedisPrefix()}), dropped when the JVM exits, so a developer's running instance is
@@ -50,6 +70,8 @@ public final class TestServers {
     private final String redisHost;
     private final int redisPort;
     private final List<String> databases = new ArrayList<>();
+    /** Whether this JVM started the servers (embedded), rather than finding them. */
+    private boolean embedded;
     private final List<String> redisPrefixes = new ArrayList<>();
 
     private TestServers(String pgHost, int pgPort, String pgUser, String pgPassword, String redisHost, int redisPort) {
@@ -72,33 +94,119 @@ public final class TestServers {
     public static synchronized TestServers get() {
         if (instance == null) {
             instance = locate();
-            Runtime.getRuntime().addShutdownHook(new Thread(instance::cleanUp, "test-servers-cleanup"));
+            if (!instance.embedded) {
+                // Embedded servers are thrown away whole when the JVM exits.
+                Runtime.getRuntime().addShutdownHook(new Thread(instance::cleanUp, "test-servers-cleanup"));
+            }
         }
         return instance;
     }
 
     private static TestServers locate() {
+        String mode = System.getenv().getOrDefault("TRIGGERS_TEST_SERVERS", "auto");
         String pgSetting = System.getenv("TRIGGERS_TEST_POSTGRES_URL");
         String redisSetting = System.getenv("TRIGGERS_TEST_REDIS_URL");
         TestServers servers;
-        if (pgSetting == null && redisSetting == null && dockerAvailable()) {
+        if ("embedded".equals(mode)) {
+            servers = startEmbedded();
+        } else if (!"auto".equals(mode)) {
+            throw new IllegalStateException("TRIGGERS_TEST_SERVERS is '" + mode + "'; it takes auto (the default) or embedded");
+        } else if (pgSetting != null || redisSetting != null) {
+            servers = at(uri(pgSetting == null ? "localhost:5432" : pgSetting, "postgresql"),
+                    uri(redisSetting == null ? "localhost:6379" : redisSetting, "redis"));
+            log.info("TRIGGERS_TEST_*_URL set: using PostgreSQL at {}:{} and Redis at {}:{}",
+                    servers.pgHost, servers.pgPort, servers.redisHost, servers.redisPort);
+        } else if (dockerAvailable()) {
             servers = startContainers();
         } else {
-            URI pg = uri(pgSetting == null ? "localhost:5432" : pgSetting, "postgresql");
-            URI redis = uri(redisSetting == null ? "localhost:6379" : redisSetting, "redis");
-            String user = "postgres";
-            String password = "";
-            if (pg.getUserInfo() != null) {
-                String[] parts = pg.getUserInfo().split(":", 2);
-                user = parts[0];
-                password = parts.length > 1 ? parts[1] : "";
+            servers = at(uri("localhost:5432", "postgresql"), uri("localhost:6379", "redis"));
+            if (servers.reachable()) {
+                log.info("No Docker engine: using PostgreSQL at localhost:5432 and Redis at localhost:6379");
+            } else {
+                servers = startEmbedded();
             }
-            servers = new TestServers(pg.getHost(), port(pg, 5432), user, password, redis.getHost(), port(redis, 6379));
-            log.info("No Docker engine (or TRIGGERS_TEST_*_URL set): using PostgreSQL at {}:{} and Redis at {}:{}",
-                    servers.pgHost, servers.pgPort, servers.redisHost, servers.redisPort);
         }
         servers.checkReachable();
         return servers;
+    }
+
+    private static TestServers at(URI pg, URI redis) {
+        String user = "postgres";
+        String password = "";
+        if (pg.getUserInfo() != null) {
+            String[] parts = pg.getUserInfo().split(":", 2);
+            user = parts[0];
+            password = parts.length > 1 ? parts[1] : "";
+        }
+        return new TestServers(pg.getHost(), port(pg, 5432), user, password, redis.getHost(), port(redis, 6379));
+    }
+
+    /** Embedded servers for this JVM (see the class comment); they keep nothing worth keeping, so fsync is off. */
+    private static TestServers startEmbedded() {
+        try {
+            // Readable by all: as root, PostgreSQL runs as an unprivileged account that must reach its data directory.
+            Path directory = Files.createTempDirectory("triggers-test-servers-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+            long started = System.nanoTime();
+            EmbeddedPostgres postgres = EmbeddedPostgres.start(directory.resolve("postgres"), freePort(),
+                    Map.of("fsync", "off", "max_connections", "200"));
+            EmbeddedRedis redis;
+            try {
+                redis = EmbeddedRedis.start(directory.resolve("redis"), freePort(), false);
+            } catch (RuntimeException e) {
+                postgres.stop();
+                throw e;
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                redis.stop();
+                postgres.stop();
+                deleteQuietly(directory);
+            }, "test-servers-stop"));
+            log.info("Started embedded PostgreSQL on port {} and Redis on port {} in {} ms (files in {})", postgres.port(),
+                    redis.port(), (System.nanoTime() - started) / 1_000_000, directory);
+            TestServers servers = new TestServers("127.0.0.1", postgres.port(), "postgres", "", "127.0.0.1", redis.port());
+            servers.embedded = true;
+            return servers;
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not make a directory for the embedded test servers", e);
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void deleteQuietly(Path directory) {
+        try (Stream<Path> files = Files.walk(directory)) {
+            files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // A temporary directory; the next boot clears it.
+        }
+    }
+
+    /** Whether both servers answer (PostgreSQL accepts a connection, Redis a PING). */
+    private boolean reachable() {
+        try (Connection ignored = adminConnection()) {
+            // reachable
+        } catch (SQLException e) {
+            return false;
+        }
+        return pingRedis() == null;
+    }
+
+    /** Null when Redis answers PING, else the error. */
+    private RuntimeException pingRedis() {
+        RedisClient client = RedisClient.create(redisUri());
+        try (StatefulRedisConnection<String, String> connection = client.connect()) {
+            connection.sync().ping();
+            return null;
+        } catch (RuntimeException e) {
+            return e;
+        } finally {
+            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+        }
     }
 
     private static boolean dockerAvailable() {
@@ -136,18 +244,16 @@ public final class TestServers {
                     Tests need a real PostgreSQL and none answered at %s:%d (%s).
                     Start Docker (Testcontainers then starts one), or run PostgreSQL locally, or set
                     TRIGGERS_TEST_POSTGRES_URL=postgresql://user:password@host:port to a server where that user may
-                    create databases.""".formatted(pgHost, pgPort, e.getMessage()), e);
+                    create databases, or unset it (and TRIGGERS_TEST_REDIS_URL) to let the tests start an embedded
+                    one.""".formatted(pgHost, pgPort, e.getMessage()), e);
         }
-        RedisClient client = RedisClient.create(redisUri());
-        try (StatefulRedisConnection<String, String> connection = client.connect()) {
-            connection.sync().ping();
-        } catch (RuntimeException e) {
+        RuntimeException redisError = pingRedis();
+        if (redisError != null) {
             throw new IllegalStateException("""
                     Tests need a real Redis and none answered at %s:%d (%s).
                     Start Docker (Testcontainers then starts one), or run redis-server locally, or set
-                    TRIGGERS_TEST_REDIS_URL=redis://host:port.""".formatted(redisHost, redisPort, e.getMessage()), e);
-        } finally {
-            client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+                    TRIGGERS_TEST_REDIS_URL=redis://host:port, or unset it (and TRIGGERS_TEST_POSTGRES_URL) to
+                    let the tests start an embedded one.""".formatted(redisHost, redisPort, redisError.getMessage()), redisError);
         }
     }
 
