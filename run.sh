@@ -128,7 +128,7 @@ if $embed_pg || $embed_redis; then
     servers_pid=
     fail "the embedded servers did not start: the launcher exited with status $status (log: $STATE/embedded.log)"
   fi
-  say "Started embedded $(grep -v '^ready$' "$STATE/embedded.log" | paste -sd ';' - | sed 's/;/; /g') — no local server needed"
+  say "Started embedded $(grep -v '^ready$\|^starting ' "$STATE/embedded.log" | paste -sd ';' - | sed 's/;/; /g') — no local server needed"
 fi
 if $embed_pg; then
   PGHOST=127.0.0.1 PGPORT=$EMBEDDED_POSTGRES_PORT PGUSER=postgres  # the launcher created database triggers

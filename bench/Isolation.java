@@ -31,7 +31,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The noisy-neighbour benchmark behind bench/isolation.sh. JDK only: java bench/Isolation.java key=value...
+ * The noisy-neighbour benchmark behind bench/isolation.sh (compiled with ProcessCpu.java; JDK only).
  *
  * <p>A "quiet" organization sends {@code quiet-rate} (50) events a second, one request each, to a
  * healthy endpoint. Its ingest-to-receiver latency (from the moment the ingest request is sent to
@@ -132,7 +132,6 @@ public class Isolation {
     private final List<Process> processes = new ArrayList<>();
     private final String encryptionKeys = "bench:" + java.util.Base64.getEncoder().encodeToString(randomBytes(32));
     private final AtomicLong nextSeq = new AtomicLong(1);
-    private final long clockTicks;
     private volatile CaseState current = new CaseState(null);
     private String quietUrl;
     private String noisyBase;
@@ -158,13 +157,6 @@ public class Isolation {
                 .executor(Executors.newFixedThreadPool(2, daemon("quiet-client"))).connectTimeout(Duration.ofSeconds(5)).build();
         this.noisyHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newFixedThreadPool(4, daemon("noisy-client"))).connectTimeout(Duration.ofSeconds(5)).build();
-        long ticks = 100;
-        try {
-            ticks = Long.parseLong(exec(List.of("getconf", "CLK_TCK")).trim());
-        } catch (Exception unknown) {
-            // 100 on every Linux this runs on.
-        }
-        this.clockTicks = ticks;
     }
 
     private int intArg(String name, int fallback) {
@@ -299,7 +291,9 @@ public class Isolation {
 
         // The measured window.
         long streamAtStart = xlen(prefix);
-        Map<String, Long> cpuBefore = cpuTicks(apiProcess.pid(), workerProcess.pid());
+        ProcessCpu cpu = new ProcessCpu().process("api", apiProcess.pid()).process("worker", workerProcess.pid())
+                .postgres("postgres", postmasterPid).process("redis", redisPid).self("bench");
+        Map<String, Long> cpuBefore = cpu.snapshot();
         long t0 = System.nanoTime();
         long noisyAtStart = caseState.noisyArrivals.get();
         AtomicBoolean stopBurst = new AtomicBoolean();
@@ -321,7 +315,7 @@ public class Isolation {
         sleepUntil(t0 + seconds * 1_000_000_000L);
         long t1 = System.nanoTime();
         long noisyAtEnd = caseState.noisyArrivals.get();
-        Map<String, Long> cpuAfter = cpuTicks(apiProcess.pid(), workerProcess.pid());
+        Map<String, Long> cpuAfter = cpu.snapshot();
         long streamAtEnd = xlen(prefix);
         long pendingAtEnd = xpending(prefix);
         stopQuiet.set(true);
@@ -359,7 +353,9 @@ public class Isolation {
             noisy.put("attempts", attemptFigures(caseState, caseEnd));
             out.put("noisy", noisy);
         }
-        out.put("cpu_seconds", cpuFigures(cpuBefore, cpuAfter, (t1 - t0) / 1e9));
+        Map<String, Object> cpuSeconds = ProcessCpu.seconds(cpuBefore, cpuAfter);
+        cpuSeconds.put("window_seconds", round((t1 - t0) / 1e9));
+        out.put("cpu_seconds", cpuSeconds);
         out.put("logs", logFigures(c));
         out.put("case_seconds_after_window", round((caseEnd - t1) / 1e9));
         return out;
@@ -713,12 +709,12 @@ public class Isolation {
     private void findServerProcesses() {
         try {
             String checkpointer = psqlOut("postgres", "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'").trim();
-            long parent = statFields(Long.parseLong(checkpointer))[1];
-            if (Files.readString(Path.of("/proc/" + parent + "/comm")).trim().startsWith("postgres")) {
-                postmasterPid = parent;
-            }
+            postmasterPid = ProcessCpu.postmasterOf(Long.parseLong(checkpointer));
         } catch (Exception notHere) {
-            say("PostgreSQL's processes are not visible here: its CPU is not reported (" + notHere.getMessage() + ")");
+            postmasterPid = -1;
+        }
+        if (postmasterPid < 0) {
+            say("PostgreSQL's processes are not visible here: its CPU is not reported");
         }
         try {
             Matcher pid = Pattern.compile("process_id:([0-9]+)").matcher(exec(List.of("redis-cli", "-h", redisHost(), "-p", redisPort(), "INFO", "server")));
@@ -728,108 +724,6 @@ public class Isolation {
         } catch (Exception notHere) {
             say("Redis's process is not visible here: its CPU is not reported (" + notHere.getMessage() + ")");
         }
-    }
-
-    /** CPU ticks so far: each app, every process of the PostgreSQL instance, Redis, this JVM, and the whole machine (busy). */
-    private Map<String, Long> cpuTicks(long apiPid, long workerPid) {
-        Map<String, Long> ticks = new LinkedHashMap<>();
-        ticks.put("api", processTicks(apiPid));
-        ticks.put("worker", processTicks(workerPid));
-        ticks.put("postgres", postmasterPid < 0 ? -1 : postgresTicks());
-        ticks.put("redis", redisPid < 0 ? -1 : processTicks(redisPid));
-        ticks.put("bench", processTicks(ProcessHandle.current().pid()));
-        ticks.put("machine", machineBusyTicks());
-        return ticks;
-    }
-
-    /** utime + stime of a process (all its threads), or -1 when it is gone. */
-    private static long processTicks(long pid) {
-        try {
-            long[] fields = statFields(pid);
-            return fields[11] + fields[12];
-        } catch (Exception gone) {
-            return -1;
-        }
-    }
-
-    /**
-     * The postmaster's own and its reaped children's time (utime, stime, cutime, cstime) plus the
-     * live children's utime and stime: a backend that exits during the window moves its whole time
-     * into the postmaster's cutime/cstime, so the difference still counts only what the window used.
-     */
-    private long postgresTicks() {
-        try {
-            long[] postmaster = statFields(postmasterPid);
-            long total = postmaster[11] + postmaster[12] + postmaster[13] + postmaster[14];
-            try (var entries = Files.list(Path.of("/proc"))) {
-                for (Path entry : (Iterable<Path>) entries::iterator) {
-                    String name = entry.getFileName().toString();
-                    if (!name.chars().allMatch(Character::isDigit)) {
-                        continue;
-                    }
-                    try {
-                        long[] fields = statFields(Long.parseLong(name));
-                        if (fields[1] == postmasterPid) {
-                            total += fields[11] + fields[12];
-                        }
-                    } catch (Exception gone) {
-                        // Exited while listing.
-                    }
-                }
-            }
-            return total;
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
-    /** The fields of /proc/pid/stat after the command name: [0] state, [1] ppid, ..., [11] utime, [12] stime, [13] cutime, [14] cstime. */
-    private static long[] statFields(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-        String[] parts = stat.substring(stat.lastIndexOf(')') + 2).trim().split("\\s+");
-        long[] fields = new long[15];
-        for (int i = 1; i < fields.length; i++) {
-            fields[i] = Long.parseLong(parts[i]);
-        }
-        return fields;
-    }
-
-    private static long machineBusyTicks() {
-        try {
-            String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-            // user nice system idle iowait irq softirq steal
-            long busy = 0;
-            for (int i : new int[] {1, 2, 3, 6, 7, 8}) {
-                busy += Long.parseLong(cpu[i]);
-            }
-            return busy;
-        } catch (Exception e) {
-            return -1;
-        }
-    }
-
-    private Map<String, Object> cpuFigures(Map<String, Long> before, Map<String, Long> after, double windowSeconds) {
-        Map<String, Object> cpu = new LinkedHashMap<>();
-        double known = 0;
-        for (String name : before.keySet()) {
-            long b = before.get(name);
-            long a = after.get(name);
-            if (b < 0 || a < 0) {
-                cpu.put(name, null);
-                continue;
-            }
-            double used = (double) (a - b) / clockTicks;
-            cpu.put(name, round(used));
-            if (!name.equals("machine")) {
-                known += used;
-            }
-        }
-        if (cpu.get("machine") instanceof Double machine) {
-            // Everything else on the machine: e.g. someone compiling next to the benchmark.
-            cpu.put("other", round(Math.max(0, machine - known)));
-        }
-        cpu.put("window_seconds", round(windowSeconds));
-        return cpu;
     }
 
     /**

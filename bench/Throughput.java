@@ -26,15 +26,24 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The throughput benchmark behind bench/throughput.sh. JDK only: java bench/Throughput.java key=value...
+ * The throughput benchmark behind bench/throughput.sh (compiled with ProcessCpu.java; JDK only).
  *
  * <p>Measures, on this machine: the ceilings (pgbench single-row and 100-row INSERTs into a table
- * like events, redis-benchmark XADD), then our figures with api and worker started from the built
- * jars: single-event ingestion at a set concurrency and batch ingestion (for an organization with
- * one endpoint, so each event also gets its delivery row and its XADD; the worker is not running yet,
- * so the api has the machine), delivery of a backlog of {@code delivery-events} (20 000) queued
- * with the worker stopped, timed from the first webhook to the last, and ingest-to-receiver latency
- * at a fixed rate with both running. Prints a table with each figure's ratio to its ceiling and writes JSON.
+ * like events, redis-benchmark XADD); the framework's floor (a bare Spring Boot WebFlux app,
+ * bench/floor, answering GET /hello); then our figures with api and worker started from the built
+ * jars: GET /v1/me, single-event ingestion for an organization without endpoints and for one with
+ * one endpoint (each event then also gets its delivery row and its XADD; the worker is not running
+ * yet, so the api has the machine), batch ingestion, delivery of a backlog of
+ * {@code delivery-events} (20 000) queued with the worker stopped, timed from the first webhook to
+ * the last, and ingest-to-receiver latency at a fixed rate with both running.
+ *
+ * <p>Every load phase first warms up until its rate is stable (at least {@code warmup-min} s, 20:
+ * a cold WebFlux app serves a sixth of its warm rate), then measures, and prints beside its rate
+ * the CPU time each process spent per event in the measured window: api (or the floor app),
+ * worker, PostgreSQL (all backends), Redis, the load generator (wrk, a child process) and this JVM
+ * (the Java load generator and the webhook receiver). With {@code profile=true} the apps record JFR
+ * profiles, rendered as flame graphs (bench/results/flame-*.html) with jfr-converter.
+ * Prints a table with each figure's ratio to its ceiling and writes JSON.
  */
 public class Throughput {
 
@@ -62,12 +71,22 @@ public class Throughput {
     /** TRIGGERS_ENCRYPTION_KEYS of this run's apps: its database is its own, so a key for the run is enough. */
     private final String encryptionKeys = "bench:" + java.util.Base64.getEncoder().encodeToString(randomBytes(32));
     private final Map<String, Object> results = new LinkedHashMap<>();
+    private final int warmupMin;
+    private final int warmupMax;
+    private final boolean profile;
+    private long postmasterPid = -1;
+    private long redisPid = -1;
+    private Process apiProcess;
+    private Process workerProcess;
 
     Throughput(Map<String, String> args) throws IOException {
         this.args = args;
         this.state = Files.createDirectories(Path.of(args.getOrDefault("state", ".triggers/bench")));
         this.seconds = Integer.parseInt(args.getOrDefault("seconds", "20"));
         this.concurrency = Integer.parseInt(args.getOrDefault("concurrency", "64"));
+        this.warmupMin = Integer.parseInt(args.getOrDefault("warmup-min", "20"));
+        this.warmupMax = Integer.parseInt(args.getOrDefault("warmup-max", "90"));
+        this.profile = Boolean.parseBoolean(args.getOrDefault("profile", "false"));
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .executor(Executors.newFixedThreadPool(4)).connectTimeout(Duration.ofSeconds(5)).build();
     }
@@ -83,18 +102,39 @@ public class Throughput {
             results.put("ceilings", ceilings);
         }
 
+        findServerProcesses();
+        if (phase("floor")) {
+            int floorPort = freePort();
+            Process floor = start("floor", args.get("floor-jar"), floorPort, List.of("--logging.level.root=warn"));
+            awaitLive("http://127.0.0.1:" + floorPort, floor, "/hello");
+            say("framework floor: a bare WebFlux app, GET /hello, concurrency " + concurrency);
+            results.put("floor", wrkPhase("http://127.0.0.1:" + floorPort + "/hello", null, null, meters("floor", floor, null)));
+            floor.destroy();
+            floor.waitFor();
+        }
+
         String receiver = startReceiver();
         int apiPort = freePort();
         int apiManagementPort = freePort();
         String api = "http://127.0.0.1:" + apiPort;
-        Process apiProcess = start("api", args.get("api-jar"), apiPort, join(List.of("--triggers.admin-token=" + args.get("admin-token"),
+        apiProcess = start("api", args.get("api-jar"), apiPort, join(List.of("--triggers.admin-token=" + args.get("admin-token"),
                 "--management.server.port=" + apiManagementPort), extra("api-args")));
-        awaitLive("http://127.0.0.1:" + apiManagementPort, apiProcess);
+        awaitLive("http://127.0.0.1:" + apiManagementPort, apiProcess, "/actuator/health/readiness");
+        String bareKey = organization(api);
         String key = setUp(api, receiver);
 
+        if (phase("me")) {
+            say("GET /v1/me (authentication, cached key), concurrency " + concurrency);
+            results.put("me", wrkPhase(api + "/v1/me", bareKey, null, meters("api", apiProcess, null)));
+        }
+        String event = "{\"event_type\":\"bench.single\",\"source\":\"bench\",\"payload\":{\"order_id\":42,\"note\":\"benchmark\"}}";
+        if (phase("single-bare")) {
+            say("single-event ingestion, organization without endpoints, concurrency " + concurrency);
+            results.put("single_ingestion_no_endpoint", wrkPhase(api + "/v1/events", bareKey, event, meters("api", apiProcess, null)));
+        }
         if (phase("single")) {
-            say("single-event ingestion, concurrency " + concurrency + ", " + seconds + " s (after 5 s of warm-up)");
-            results.put("single_ingestion", single(api, key));
+            say("single-event ingestion, organization with one endpoint, concurrency " + concurrency);
+            results.put("single_ingestion", single(api, key, event));
         }
         if (phase("batch")) {
             say("batch ingestion, " + seconds + " s");
@@ -120,11 +160,15 @@ public class Throughput {
         int workerPort = freePort();
         long drainStarted = System.nanoTime();
         Process worker = start("worker", args.get("worker-jar"), workerPort, extra("worker-args"));
-        awaitLive("http://127.0.0.1:" + workerPort, worker);
+        workerProcess = worker;
+        awaitLive("http://127.0.0.1:" + workerPort, worker, "/actuator/health/readiness");
         if (backlog > 0) {
             long firstArrival = waitForArrivals(1, Duration.ofSeconds(60));
             long warmedUp = warmUp == 0 ? firstArrival : waitForArrivals(warmUp, Duration.ofMinutes(10));
+            ProcessCpu cpu = meters("api", apiProcess, worker);
+            Map<String, Long> cpuBefore = cpu.snapshot();
             long lastArrival = waitForArrivals(warmUp + backlog, Duration.ofMinutes(10));
+            Map<String, Object> cpuSeconds = ProcessCpu.seconds(cpuBefore, cpu.snapshot());
             double deliverySeconds = (lastArrival - warmedUp) / 1e9;
             Map<String, Object> delivery = new LinkedHashMap<>();
             delivery.put("webhooks", backlog);
@@ -133,6 +177,7 @@ public class Throughput {
             delivery.put("webhooks_per_second", round(backlog / deliverySeconds));
             delivery.put("warm_up_webhooks_per_second", warmUp == 0 ? 0 : round(warmUp / ((warmedUp - firstArrival) / 1e9)));
             delivery.put("worker_start_to_first_webhook_seconds", round((firstArrival - drainStarted) / 1e9));
+            putCpu(delivery, cpuSeconds, backlog, "webhook");
             results.put("delivery", delivery);
         }
 
@@ -142,6 +187,142 @@ public class Throughput {
         }
         report(ceilings);
         processes.forEach(Process::destroy);
+        for (Process process : processes) {
+            process.waitFor();
+        }
+        if (profile) {
+            flameGraphs();
+        }
+    }
+
+    // ---- CPU, warm-up, profiles ----------------------------------------------------------------
+
+    /** The PostgreSQL postmaster (the parent of its checkpointer) and Redis, when they run on this machine. */
+    private void findServerProcesses() {
+        try {
+            String checkpointer = exec(List.of("psql", "-h", args.getOrDefault("pg-host", "localhost"), "-p", args.getOrDefault("pg-port", "5432"),
+                    "-U", args.getOrDefault("pg-user", "postgres"), "-w", "-qtA", "-d", args.get("database"),
+                    "-c", "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")).trim();
+            postmasterPid = ProcessCpu.postmasterOf(Long.parseLong(checkpointer));
+        } catch (Exception notHere) {
+            postmasterPid = -1;
+        }
+        try {
+            Matcher pid = Pattern.compile("process_id:([0-9]+)").matcher(exec(List.of("redis-cli", "-h", args.getOrDefault("redis-host", "127.0.0.1"),
+                    "-p", args.getOrDefault("redis-port", "6379"), "INFO", "server")));
+            if (pid.find()) {
+                redisPid = Long.parseLong(pid.group(1));
+            }
+        } catch (Exception notHere) {
+            redisPid = -1;
+        }
+        if (postmasterPid < 0 || redisPid < 0) {
+            say("PostgreSQL's or Redis's processes are not visible here: their CPU is not reported");
+        }
+    }
+
+    /** The meters of a phase: the app serving it, the worker (when running), PostgreSQL, Redis, wrk, this JVM. */
+    private ProcessCpu meters(String appName, Process app, Process worker) {
+        ProcessCpu cpu = new ProcessCpu().process(appName, app.pid());
+        if (worker != null) {
+            cpu.process("worker", worker.pid());
+        }
+        return cpu.postgres("postgres", postmasterPid).process("redis", redisPid).reapedChildren("wrk").self("bench");
+    }
+
+    /** Puts the CPU-seconds of a window and the µs per unit into a figure, and prints the latter. */
+    private static void putCpu(Map<String, Object> figure, Map<String, Object> cpuSeconds, long units, String unit) {
+        Map<String, Object> per = ProcessCpu.microsPer(cpuSeconds, units);
+        figure.put("cpu_seconds", cpuSeconds);
+        figure.put("cpu_us_per_" + unit, per);
+        say("  CPU per " + unit + ": " + ProcessCpu.describe(per));
+    }
+
+    /**
+     * A wrk phase: warms up in 5 s rounds until the rate is stable (two rounds within 10 % of each
+     * other, after at least warmup-min seconds; at most warmup-max), then measures for the phase's
+     * seconds. GET when {@code body} is null, else a JSON POST.
+     */
+    private Map<String, Object> wrkPhase(String url, String key, String body, ProcessCpu cpu) throws Exception {
+        Path script = state.resolve("wrk-" + System.nanoTime() + ".lua");
+        StringBuilder lua = new StringBuilder();
+        if (body != null) {
+            lua.append("wrk.method = \"POST\"\nwrk.body = '").append(body).append("'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n");
+        }
+        if (key != null) {
+            lua.append("wrk.headers[\"Authorization\"] = \"Bearer ").append(key).append("\"\n");
+        }
+        Files.writeString(script, lua.toString());
+        List<String> command = List.of("wrk", "-t2", "-c" + concurrency, "--latency", "-s", script.toString(), url);
+        List<Double> warmRates = new ArrayList<>();
+        long warmStart = System.nanoTime();
+        while (true) {
+            List<String> round = new ArrayList<>(command);
+            round.add(1, "-d5s");
+            warmRates.add(Double.parseDouble(match(exec(round), "Requests/sec:\\s+([0-9.]+)")));
+            double elapsed = (System.nanoTime() - warmStart) / 1e9;
+            int n = warmRates.size();
+            boolean stable = n >= 2 && Math.abs(warmRates.get(n - 1) - warmRates.get(n - 2)) <= 0.1 * warmRates.get(n - 2);
+            if ((elapsed >= warmupMin && stable) || elapsed >= warmupMax) {
+                break;
+            }
+        }
+        List<String> measured = new ArrayList<>(command);
+        measured.add(1, "-d" + seconds + "s");
+        Map<String, Long> before = cpu.snapshot();
+        String out = exec(measured);
+        Map<String, Object> cpuSeconds = ProcessCpu.seconds(before, cpu.snapshot());
+        long requests = Long.parseLong(match(out, "([0-9]+) requests in"));
+        Map<String, Object> figure = new LinkedHashMap<>();
+        figure.put("client", "wrk");
+        figure.put("events_per_second", round(Double.parseDouble(match(out, "Requests/sec:\\s+([0-9.]+)"))));
+        figure.put("p50_ms", wrkMillis(match(out, "50%\\s+([0-9.]+[a-z]+)")));
+        figure.put("p99_ms", wrkMillis(match(out, "99%\\s+([0-9.]+[a-z]+)")));
+        figure.put("non_2xx", out.contains("Non-2xx") ? Long.parseLong(match(out, "Non-2xx or 3xx responses: ([0-9]+)")) : 0);
+        figure.put("requests", requests);
+        figure.put("concurrency", concurrency);
+        figure.put("warm_up_rates_per_5s", warmRates);
+        say(String.format(Locale.ROOT, "  %.0f/s (warm-up rounds: %s), p50 %s ms, p99 %s ms", figure.get("events_per_second"), warmRates,
+                figure.get("p50_ms"), figure.get("p99_ms")));
+        putCpu(figure, cpuSeconds, requests, "request");
+        return figure;
+    }
+
+    /** Renders each app's JFR recording as a CPU flame graph next to the results (jfr-converter). */
+    private void flameGraphs() throws Exception {
+        String converter = args.get("jfr-converter");
+        String stamp = Instant.now().toString().replace(":", "").replaceAll("\\..*", "");
+        for (String name : List.of("api", "worker")) {
+            Path recording = state.resolve(name + ".jfr");
+            if (converter == null || !Files.exists(recording)) {
+                continue;
+            }
+            Path html = Path.of(args.getOrDefault("results", "bench/results")).resolve("flame-" + name + "-" + stamp + ".html");
+            exec(List.of("java", "-jar", converter, "--cpu", "--title", "Triggers " + name + " (bench/throughput.sh)", recording.toString(), html.toString()));
+            Path collapsed = state.resolve(name + ".collapsed");
+            exec(List.of("java", "-jar", converter, "--cpu", "-o", "collapsed", recording.toString(), collapsed.toString()));
+            say("flame graph of the " + name + ": " + html + "; top frames (self time):");
+            topFrames(collapsed, 15).forEach(line -> System.out.println("    " + line));
+        }
+    }
+
+    /** The frames with the most samples at the top of their stack, from a collapsed-stacks file. */
+    private static List<String> topFrames(Path collapsed, int count) throws IOException {
+        Map<String, Long> self = new java.util.HashMap<>();
+        long total = 0;
+        for (String line : Files.readAllLines(collapsed)) {
+            int space = line.lastIndexOf(' ');
+            if (space < 0) {
+                continue;
+            }
+            long samples = Long.parseLong(line.substring(space + 1).trim());
+            String stack = line.substring(0, space);
+            self.merge(stack.substring(stack.lastIndexOf(';') + 1), samples, Long::sum);
+            total += samples;
+        }
+        long all = total;
+        return self.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed()).limit(count)
+                .map(e -> String.format(Locale.ROOT, "%5.1f %%  %s", 100.0 * e.getValue() / all, e.getKey())).toList();
     }
 
     /** Extra command-line arguments for an app (space-separated), e.g. worker-args="--triggers.worker.concurrency=256". */
@@ -208,16 +389,18 @@ public class Throughput {
 
     // ---- our figures ---------------------------------------------------------------------------
 
-    private Map<String, Object> single(String api, String key) throws Exception {
-        String body = "{\"event_type\":\"bench.single\",\"source\":\"bench\",\"payload\":{\"order_id\":42,\"note\":\"benchmark\"}}";
+    private Map<String, Object> single(String api, String key, String body) throws Exception {
         if (hasWrk()) {
-            return singleWithWrk(api, key, body);
+            return wrkPhase(api + "/v1/events", key, body, meters("api", apiProcess, null));
         }
-        long[] warmUp = load(api + "/v1/events", key, body, concurrency, Duration.ofSeconds(5), null);
+        long[] warmUp = load(api + "/v1/events", key, body, concurrency, Duration.ofSeconds(warmupMin), null);
+        ProcessCpu cpu = meters("api", apiProcess, null);
+        Map<String, Long> before = cpu.snapshot();
         long[] latencies = load(api + "/v1/events", key, body, concurrency, Duration.ofSeconds(seconds), null);
         Map<String, Object> figure = latencyFigure(latencies, seconds);
         figure.put("concurrency", concurrency);
         figure.put("events", latencies.length + warmUp.length);
+        putCpu(figure, ProcessCpu.seconds(before, cpu.snapshot()), latencies.length, "request");
         return figure;
     }
 
@@ -225,7 +408,11 @@ public class Throughput {
         int size = Integer.parseInt(args.getOrDefault("batch-size", "100"));
         String body = batchBody(size, "bench.batch");
         int batchConcurrency = Integer.parseInt(args.getOrDefault("batch-concurrency", "8"));
+        load(api + "/v1/events/batch", key, body, batchConcurrency, Duration.ofSeconds(warmupMin), null);
+        ProcessCpu cpu = meters("api", apiProcess, null);
+        Map<String, Long> before = cpu.snapshot();
         long[] latencies = load(api + "/v1/events/batch", key, body, batchConcurrency, Duration.ofSeconds(seconds), null);
+        Map<String, Object> cpuSeconds = ProcessCpu.seconds(before, cpu.snapshot());
         Map<String, Object> figure = new LinkedHashMap<>();
         figure.put("batch_size", size);
         figure.put("concurrency", batchConcurrency);
@@ -233,6 +420,8 @@ public class Throughput {
         figure.put("events_per_second", round((double) latencies.length * size / seconds));
         figure.put("request_p50_ms", percentile(latencies, 50));
         figure.put("request_p99_ms", percentile(latencies, 99));
+        say(String.format(Locale.ROOT, "  %.0f events/s", figure.get("events_per_second")));
+        putCpu(figure, cpuSeconds, (long) latencies.length * size, "event");
         return figure;
     }
 
@@ -245,28 +434,6 @@ public class Throughput {
             Thread.currentThread().interrupt();
             return false;
         }
-    }
-
-    /** The same phase with wrk (C, two threads), which costs the machine less than a JVM client. */
-    private Map<String, Object> singleWithWrk(String api, String key, String body) throws Exception {
-        Path script = state.resolve("post.lua");
-        Files.writeString(script, "wrk.method = \"POST\"\nwrk.body = '" + body + "'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
-                + "wrk.headers[\"Authorization\"] = \"Bearer " + key + "\"\n");
-        List<String> command = List.of("wrk", "-t2", "-c" + concurrency, "--latency", "-s", script.toString(), api + "/v1/events");
-        List<String> warmUp = new ArrayList<>(command);
-        warmUp.add(1, "-d5s");
-        exec(warmUp);
-        List<String> measured = new ArrayList<>(command);
-        measured.add(1, "-d" + seconds + "s");
-        String out = exec(measured);
-        Map<String, Object> figure = new LinkedHashMap<>();
-        figure.put("client", "wrk");
-        figure.put("events_per_second", round(Double.parseDouble(match(out, "Requests/sec:\\s+([0-9.]+)"))));
-        figure.put("p50_ms", wrkMillis(match(out, "50%\\s+([0-9.]+[a-z]+)")));
-        figure.put("p99_ms", wrkMillis(match(out, "99%\\s+([0-9.]+[a-z]+)")));
-        figure.put("non_2xx", out.contains("Non-2xx") ? match(out, "Non-2xx or 3xx responses: ([0-9]+)") : "0");
-        figure.put("concurrency", concurrency);
-        return figure;
     }
 
     private static String match(String text, String regex) {
@@ -299,10 +466,16 @@ public class Throughput {
 
     private Map<String, Object> endToEnd(String api, String key) throws Exception {
         int rate = Integer.parseInt(args.getOrDefault("e2e-rate", "2000"));
+        // Warm-up at the same rate (the worker has just drained the backlog; the api idled meanwhile).
+        load(api + "/v1/events", key, null, concurrency, Duration.ofSeconds(warmupMin), rate);
+        waitForArrivals(received.get(), Duration.ofMinutes(2));
         long before = received.get();
         endToEnd.clear();
+        ProcessCpu cpu = meters("api", apiProcess, workerProcess);
+        Map<String, Long> cpuBefore = cpu.snapshot();
         long[] latencies = load(api + "/v1/events", key, null, concurrency, Duration.ofSeconds(seconds), rate);
         waitForArrivals(before + latencies.length, Duration.ofMinutes(2));
+        Map<String, Object> cpuSeconds = ProcessCpu.seconds(cpuBefore, cpu.snapshot());
         long[] e2e = endToEnd.stream().mapToLong(Long::longValue).toArray();
         Arrays.sort(e2e);
         Map<String, Object> figure = new LinkedHashMap<>();
@@ -312,6 +485,8 @@ public class Throughput {
         figure.put("p50_ms", percentileOfSorted(e2e, 50));
         figure.put("p99_ms", percentileOfSorted(e2e, 99));
         figure.put("max_ms", e2e.length == 0 ? 0 : round(e2e[e2e.length - 1] / 1e6));
+        say(String.format(Locale.ROOT, "  p50 %s ms, p99 %s ms at %s/s", figure.get("p50_ms"), figure.get("p99_ms"), figure.get("achieved_rate")));
+        putCpu(figure, cpuSeconds, latencies.length, "event");
         return figure;
     }
 
@@ -417,7 +592,11 @@ public class Throughput {
     }
 
     private Process start(String name, String jar, int port, List<String> extra) throws IOException {
-        List<String> command = new ArrayList<>(List.of("java", "-Xmx1g", "-jar", jar, "--server.port=" + port,
+        List<String> command = new ArrayList<>(List.of(args.getOrDefault("java", "java"), "-Xmx1g"));
+        if (profile && !name.equals("floor")) {
+            command.add("-XX:StartFlightRecording=filename=" + state.resolve(name + ".jfr") + ",settings=profile,dumponexit=true");
+        }
+        command.addAll(List.of("-jar", jar, "--server.port=" + port,
                 "--spring.r2dbc.url=r2dbc:postgresql://" + args.getOrDefault("pg-host", "localhost") + ":" + args.getOrDefault("pg-port", "5432")
                         + "/" + args.get("database"),
                 "--spring.r2dbc.username=" + args.getOrDefault("pg-user", "postgres"),
@@ -436,8 +615,8 @@ public class Throughput {
         return process;
     }
 
-    private void awaitLive(String base, Process process) throws Exception {
-        HttpRequest probe = HttpRequest.newBuilder(URI.create(base + "/actuator/health/readiness")).timeout(Duration.ofSeconds(1)).build();
+    private void awaitLive(String base, Process process, String path) throws Exception {
+        HttpRequest probe = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(1)).build();
         for (int i = 0; i < 1200; i++) {
             if (!process.isAlive()) {
                 throw new IllegalStateException("a process exited; see " + state);
@@ -454,13 +633,20 @@ public class Throughput {
         throw new IllegalStateException(base + " did not come up; see " + state);
     }
 
+    /** An organization with one endpoint, to the receiver; returns its key. */
     private String setUp(String api, String receiver) throws Exception {
-        String organization = post(api + "/v1/organizations", args.get("admin-token"), "{\"name\":\"bench\",\"rate_limit_per_minute\":0}");
+        String key = organization(api);
+        post(api + "/v1/endpoints", key, "{\"url\":\"" + receiver + "\"}");
+        return key;
+    }
+
+    /** A new organization without a rate limit; returns its key. */
+    private String organization(String api) throws Exception {
+        String organization = post(api + "/v1/organizations", args.get("admin-token"), "{\"name\":\"bench-" + System.nanoTime() + "\",\"rate_limit_per_minute\":0}");
         Matcher key = Pattern.compile("\"key\":\"([^\"]+)\"").matcher(organization);
         if (!key.find()) {
             throw new IllegalStateException("no key in " + organization);
         }
-        post(api + "/v1/endpoints", key.group(1), "{\"url\":\"" + receiver + "\"}");
         return key.group(1);
     }
 
@@ -486,13 +672,14 @@ public class Throughput {
         return out;
     }
 
-    private static Map<String, Object> machine() throws IOException {
+    private Map<String, Object> machine() throws Exception {
         Map<String, Object> machine = new LinkedHashMap<>();
         machine.put("cpus", Runtime.getRuntime().availableProcessors());
         String model = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
                 .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown");
         machine.put("cpu", model);
         machine.put("java", System.getProperty("java.version"));
+        machine.put("apps_java", exec(List.of(args.getOrDefault("java", "java"), "-version")).lines().findFirst().orElse("?"));
         return machine;
     }
 
@@ -543,17 +730,40 @@ public class Throughput {
         Double pg100 = ceilings.get("pg_insert_100_rows_per_second");
         List<String[]> rows = new ArrayList<>();
         Map<String, Object> ratios = new LinkedHashMap<>();
+        Map<String, Object> floor = (Map<String, Object>) results.get("floor");
+        Map<String, Object> me = (Map<String, Object>) results.get("me");
+        Map<String, Object> bare = (Map<String, Object>) results.get("single_ingestion_no_endpoint");
+        Double floorRate = floor == null ? null : (Double) floor.get("events_per_second");
+        if (floor != null) {
+            rows.add(row("floor: bare WebFlux GET (requests/s)", floorRate, "", "", null));
+            rows.add(row("  floor CPU per request (µs)", micros(floor, "request", "floor"), "", "", null));
+        }
+        if (me != null) {
+            rows.add(row("GET /v1/me (requests/s)", me.get("events_per_second"), "", "floor", floorRate));
+            rows.add(row("  api CPU per request (µs)", micros(me, "request", "api"), "", "", null));
+        }
+        if (bare != null) {
+            rows.add(row("single ingestion, no endpoint (events/s)", bare.get("events_per_second"), "", "floor", floorRate));
+            rows.add(row("  api / postgres CPU per event (µs)", micros(bare, "request", "api") + " / " + micros(bare, "request", "postgres"), "", "", null));
+        }
         if (single != null) {
-            rows.add(row("single ingestion (events/s)", single.get("events_per_second"), "10000", "pgbench 1-row INSERT", pg1));
+            rows.add(row("single ingestion, one endpoint (events/s)", single.get("events_per_second"), ">= 0.4 floor", "floor", floorRate));
+            ratio(ratios, "single_ingestion_to_floor", single.get("events_per_second"), floorRate);
+            rows.add(row("  api / postgres CPU per event (µs)", micros(single, "request", "api") + " / " + micros(single, "request", "postgres"),
+                    "150 / 80", "", null));
+            rows.add(row("  vs pgbench 1-row INSERT", single.get("events_per_second"), "10000", "pgbench 1-row INSERT", pg1));
             rows.add(row("  p50 / p99 (ms)", single.get("p50_ms") + " / " + single.get("p99_ms"), "p99 <= 20", "", null));
             ratio(ratios, "single_ingestion_to_pg_insert_1", single.get("events_per_second"), pg1);
         }
         if (batch != null) {
             rows.add(row("batch ingestion (events/s)", batch.get("events_per_second"), "50000", "pgbench 100-row INSERT (rows/s)", pg100));
+            rows.add(row("  api / postgres CPU per event (µs)", micros(batch, "event", "api") + " / " + micros(batch, "event", "postgres"), "", "", null));
             ratio(ratios, "batch_ingestion_to_pg_insert_100", batch.get("events_per_second"), pg100);
         }
         if (delivery != null) {
             rows.add(row("delivery (webhooks/s)", delivery.get("webhooks_per_second"), "5000", "pgbench 1-row INSERT", pg1));
+            rows.add(row("  worker / postgres CPU per webhook (µs)", micros(delivery, "webhook", "worker") + " / "
+                    + micros(delivery, "webhook", "postgres"), "200 / 100", "", null));
             ratio(ratios, "delivery_to_pg_insert_1", delivery.get("webhooks_per_second"), pg1);
         }
         if (e2e != null) {
@@ -574,6 +784,14 @@ public class Throughput {
         Files.createDirectories(out.getParent());
         Files.writeString(out, toJson(results) + "\n");
         System.out.println("\nresults: " + out);
+    }
+
+    /** A process's CPU µs per unit in a figure, as text ("-" when not measured). */
+    @SuppressWarnings("unchecked")
+    private static String micros(Map<String, Object> figure, String unit, String process) {
+        Object per = figure.get("cpu_us_per_" + unit);
+        Object value = per instanceof Map<?, ?> map ? ((Map<String, Object>) map).get(process) : null;
+        return value == null ? "-" : String.format(Locale.ROOT, "%.0f", (Double) value);
     }
 
     private static void ratio(Map<String, Object> ratios, String name, Object measured, Double ceiling) {
@@ -597,6 +815,12 @@ public class Throughput {
             List<String> fields = new ArrayList<>();
             map.forEach((k, v) -> fields.add("\"" + k + "\":" + toJson(v)));
             return "{" + String.join(",", fields) + "}";
+        }
+        if (value instanceof java.util.Collection<?> list) {
+            return "[" + String.join(",", list.stream().map(Throughput::toJson).toList()) + "]";
+        }
+        if (value == null) {
+            return "null";
         }
         if (value instanceof Number || value instanceof Boolean) {
             return value.toString();

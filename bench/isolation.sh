@@ -46,7 +46,9 @@ cleanup() { # the tool removes each case's database and keys itself; this catche
 }
 trap cleanup EXIT
 
-java -Dsun.net.httpserver.nodelay=true bench/Isolation.java \
+mkdir -p .triggers/isolation/classes
+javac -d .triggers/isolation/classes bench/ProcessCpu.java bench/Isolation.java
+java -Dsun.net.httpserver.nodelay=true -cp .triggers/isolation/classes Isolation \
   backlog="${BACKLOG:-100000}" burst="${BURST:-50000}" quiet-rate="${QUIET_RATE:-50}" seconds="${MEASURE_SECONDS:-30}" \
   warmup-seconds="${WARMUP_SECONDS:-20}" grace-seconds="${GRACE_SECONDS:-60}" quiet-fail-every="${QUIET_FAIL_EVERY:-10}" \
   slow-ms="${SLOW_MS:-2000}" warmup-noisy-rate="${WARMUP_NOISY_RATE:-500}" retry-schedule="${RETRY_SCHEDULE:-5s,30s,2m,10m,30m,1h,3h,6h}" \

@@ -40,6 +40,7 @@ public final class EmbeddedServers implements Callable<Integer> {
         EmbeddedPostgres postgres = null;
         EmbeddedRedis redis = null;
         CountDownLatch stopped = new CountDownLatch(1);
+        System.out.println("starting" + (postgresPort > 0 ? " postgres" : "") + (redisPort > 0 ? " redis" : "") + " in " + directory);
         try {
             if (postgresPort > 0) {
                 postgres = EmbeddedPostgres.start(directory.resolve("postgres"), postgresPort, Map.of());
