@@ -136,8 +136,11 @@ final class RunningService implements AutoCloseable {
 
     private PlainAnswer plainCall(String method, String port, String path) {
         try {
+            // A fresh connection per call, as ApiClient's: a request sent down a pooled connection was once
+            // never seen by the app (no access-log line) and timed out after 10 s.
             HttpResponse<String> response = workerHttp.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                    .timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+                    .header("Connection", "close").timeout(Duration.ofSeconds(10)).method(method, HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.ofString());
             return new PlainAnswer(response.statusCode(), response.body());
         } catch (IOException e) {
             throw new IllegalStateException(e);
