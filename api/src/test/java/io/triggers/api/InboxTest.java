@@ -264,8 +264,10 @@ class InboxTest {
         ingest(mine, 5, "secret.item", null);
         ingest(theirs, 5, "their.item", null);
         String cursor = page(mine, "limit=2").get("next_cursor").stringValue();
-        char last = cursor.charAt(cursor.length() - 1);
-        String tampered = cursor.substring(0, cursor.length() - 1) + (last == 'A' ? 'B' : 'A');
+        // The last character but one: the last may carry only padding bits, which a base64 decoder drops
+        // (a cursor 71 characters long, as a young PostgreSQL's small transaction ids make, decoded the same).
+        int at = cursor.length() - 2;
+        String tampered = cursor.substring(0, at) + (cursor.charAt(at) == 'A' ? 'B' : 'A') + cursor.substring(at + 1);
         String flipped = (cursor.charAt(3) == 'A' ? "B" : "A");
         String tamperedPosition = cursor.substring(0, 3) + flipped + cursor.substring(4);
 

@@ -21,6 +21,10 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *     at the same instant. BlockHound's error thrown inside that lock acquisition left later requests
  *     of the app hanging until their timeout;</li>
  * <li>resilience4j's locks around a circuit breaker's state and its window of recent calls;</li>
+ * <li>springdoc's lock around its OpenAPI document, taken on every {@code /v3/api-docs} request; the
+ *     document is built at start-up ({@code springdoc.pre-loading-enabled}), so the lock is held only
+ *     while a request adapts the built one (its server address), and contended only by two requests
+ *     for the document at the same instant (seen when the api tests shared one JVM);</li>
  * <li>Netty's DNS resolver shuffling its query ids with a {@code SecureRandom} (so answers cannot be
  *     forged by guessing the id), which reads {@code /dev/urandom} like {@code UUID.randomUUID()};</li>
  * <li>Netty 4.2's adaptive buffer allocator taking a magazine's short lock when it grows its magazines
@@ -52,6 +56,7 @@ public final class BlockingCallsAllowed implements BlockHoundIntegration {
         }
         builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "record");
         builder.allowBlockingCallsInside("io.github.resilience4j.core.metrics.FixedSizeSlidingWindowMetrics", "getSnapshot");
+        builder.allowBlockingCallsInside("org.springdoc.api.AbstractOpenApiResource", "getOpenApi");
         builder.allowBlockingCallsInside("io.netty.resolver.dns.DnsQueryIdSpace$DnsQueryIdRange", "pushId");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
