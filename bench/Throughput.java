@@ -467,8 +467,9 @@ public class Throughput {
     private Map<String, Object> endToEnd(String api, String key) throws Exception {
         int rate = Integer.parseInt(args.getOrDefault("e2e-rate", "2000"));
         // Warm-up at the same rate (the worker has just drained the backlog; the api idled meanwhile).
-        load(api + "/v1/events", key, null, concurrency, Duration.ofSeconds(warmupMin), rate);
-        waitForArrivals(received.get(), Duration.ofMinutes(2));
+        long beforeWarmUp = received.get();
+        long[] warmUp = load(api + "/v1/events", key, null, concurrency, Duration.ofSeconds(warmupMin), rate);
+        waitForArrivals(beforeWarmUp + warmUp.length, Duration.ofMinutes(2));
         long before = received.get();
         endToEnd.clear();
         ProcessCpu cpu = meters("api", apiProcess, workerProcess);
