@@ -25,8 +25,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-explicit_pg=${PGHOST:+PGHOST}${PGPORT:+ PGPORT}${SPRING_R2DBC_URL:+ SPRING_R2DBC_URL}
-explicit_redis=${SPRING_DATA_REDIS_URL:+SPRING_DATA_REDIS_URL}${SPRING_DATA_REDIS_HOST:+ SPRING_DATA_REDIS_HOST}${SPRING_DATA_REDIS_PORT:+ SPRING_DATA_REDIS_PORT}
+explicit_pg=${PGHOST:+ PGHOST}${PGPORT:+ PGPORT}${SPRING_R2DBC_URL:+ SPRING_R2DBC_URL}
+explicit_pg=${explicit_pg# }
+explicit_redis=${SPRING_DATA_REDIS_URL:+ SPRING_DATA_REDIS_URL}${SPRING_DATA_REDIS_HOST:+ SPRING_DATA_REDIS_HOST}${SPRING_DATA_REDIS_PORT:+ SPRING_DATA_REDIS_PORT}
+explicit_redis=${explicit_redis# }
 PGHOST=${PGHOST:-localhost}
 PGPORT=${PGPORT:-5432}
 PGUSER=${PGUSER:-postgres}
@@ -85,10 +87,10 @@ trap stop INT TERM EXIT
 embed_pg=false
 embed_redis=false
 if [ -n "$explicit_pg" ]; then
-  [ "$EMBEDDED" = always ] && fail "TRIGGERS_EMBEDDED=always, but$explicit_pg set a PostgreSQL to use; unset one or the other"
+  [ "$EMBEDDED" = always ] && fail "TRIGGERS_EMBEDDED=always, but $explicit_pg set a PostgreSQL to use; unset one or the other"
   pg_address=$PGHOST:$PGPORT
   [ -n "${SPRING_R2DBC_URL:-}" ] && pg_address=$(host_port "$SPRING_R2DBC_URL")
-  answers "${pg_address%:*}" "${pg_address##*:}" || fail "PostgreSQL at $pg_address (set by$explicit_pg) does not answer"
+  answers "${pg_address%:*}" "${pg_address##*:}" || fail "PostgreSQL at $pg_address (set by $explicit_pg) does not answer"
 elif [ "$EMBEDDED" = always ] || { [ "$EMBEDDED" = auto ] && ! answers "$PGHOST" "$PGPORT"; }; then
   embed_pg=true
 elif ! answers "$PGHOST" "$PGPORT"; then
@@ -110,6 +112,9 @@ if $embed_pg || $embed_redis; then
   $embed_pg && servers_args+=(--postgres-port "$EMBEDDED_POSTGRES_PORT")
   $embed_redis && servers_args+=(--redis-port "$EMBEDDED_REDIS_PORT")
   EMBEDDED_JAR=$(ls embedded/target/triggers-embedded-*.jar | head -1)
+  # Emptied here, not by the redirection below: that one happens in the background job, and the loop
+  # could read the last run's "ready" before it did.
+  : > "$STATE/embedded.log"
   java -cp "$EMBEDDED_JAR:$(cat embedded/target/launcher.classpath)" io.triggers.embedded.EmbeddedServers "${servers_args[@]}" \
     > "$STATE/embedded.log" 2>&1 &
   servers_pid=$!

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Redis ({@code TRIGGERS_EMBEDDED=always}, so the machine's own servers play no part) on spare
  * ports. It prints an API key and a curl line; the curl line's event reaches the demo receiver with
  * a valid signature; Ctrl-C (SIGTERM here) stops everything, the embedded servers included; and a
- * second run on the same state directory finds the first run's organization and key.
+ * second run on the same state directory finds the first run's organization and key. An address
+ * the user set that does not answer is an error, never replaced by an embedded server.
  */
 class RunScriptTest {
 
@@ -84,6 +85,32 @@ class RunScriptTest {
             assertThat(key.group(1)).isEqualTo(apiKey);
         } finally {
             stop(second);
+        }
+    }
+
+    /** An address the user set is used as it is: one that does not answer stops run.sh, never replaced by an embedded server. */
+    @Test
+    void anAddressTheUserSetThatDoesNotAnswerIsAnErrorNotReplaced() throws Exception {
+        String closed = freePort();
+        Map<Map<String, String>, String> cases = Map.of(
+                Map.of("TRIGGERS_EMBEDDED", "auto", "SPRING_DATA_REDIS_URL", "redis://127.0.0.1:" + closed),
+                "run.sh: Redis at 127.0.0.1:" + closed + " (set by SPRING_DATA_REDIS_URL) does not answer",
+                Map.of("TRIGGERS_EMBEDDED", "never", "PGHOST", "127.0.0.1", "PGPORT", closed),
+                "run.sh: PostgreSQL at 127.0.0.1:" + closed + " (set by PGHOST PGPORT) does not answer",
+                Map.of("TRIGGERS_EMBEDDED", "always", "PGPORT", closed),
+                "run.sh: TRIGGERS_EMBEDDED=always, but PGPORT set a PostgreSQL to use");
+        int run = 0;
+        for (Map.Entry<Map<String, String>, String> scenario : cases.entrySet()) {
+            Path log = state.resolve("refused-" + run++ + ".out");
+            ProcessBuilder builder = new ProcessBuilder("bash", "run.sh").directory(repository().toFile())
+                    .redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().keySet().removeIf(name -> name.startsWith("PG") || name.startsWith("SPRING_") || name.startsWith("TRIGGERS_"));
+            builder.environment().putAll(scenario.getKey());
+            builder.environment().put("TRIGGERS_STATE", state.resolve("refused").toString());
+            Process process = builder.start();
+            assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("run.sh stops at once for %s", scenario.getKey()).isTrue();
+            assertThat(process.exitValue()).as(read(log)).isEqualTo(1);
+            assertThat(read(log)).as("%s", scenario.getKey()).contains(scenario.getValue()).doesNotContain("Started embedded", "Triggers is running");
         }
     }
 
