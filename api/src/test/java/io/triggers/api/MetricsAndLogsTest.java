@@ -2,6 +2,7 @@ package io.triggers.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.observation.ObservationRegistry;
 import io.triggers.api.RunningApi.Answer;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +12,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.springframework.boot.test.system.CapturedOutput;
 import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.web.server.adapter.HttpWebHandlerAdapter;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Ingestion metrics on {@code /actuator/prometheus}, and JSON log lines that carry the request id
+ * Ingestion and request metrics on {@code /actuator/prometheus}, and JSON log lines that carry the request id
  * and none of the keys, secrets or payloads that went through the api.
  */
 @ExtendWith(OutputCaptureExtension.class)
@@ -49,6 +52,17 @@ class MetricsAndLogsTest {
             assertThat(Prometheus.sample(metrics, "triggers_ratelimit_limited_total")).isEqualTo(1);
             assertThat(Prometheus.sample(metrics, "triggers_ingest_duration_seconds_count{kind=\"single\"}")).isEqualTo(4);
             assertThat(metrics).contains("triggers_ingest_duration_seconds_bucket{kind=\"single\",le=");
+            // Every request is timed under its route's pattern, as Spring Boot's instrumentation names it,
+            // though no request is an observation (ObservationsOff).
+            assertThat(Prometheus.sample(metrics, "http_server_requests_seconds_count{exception=\"none\",method=\"POST\",outcome=\"SUCCESS\",status=\"201\",uri=\"/v1/events\"}")).isEqualTo(1);
+            assertThat(Prometheus.sample(metrics, "http_server_requests_seconds_count{exception=\"none\",method=\"POST\",outcome=\"CLIENT_ERROR\",status=\"400\",uri=\"/v1/events\"}")).isEqualTo(1);
+            // The rate limit answers before any route is matched.
+            assertThat(Prometheus.sample(metrics, "http_server_requests_seconds_count{exception=\"none\",method=\"POST\",outcome=\"CLIENT_ERROR\",status=\"429\",uri=\"UNKNOWN\"}")).isEqualTo(1);
+            assertThat(api.send("GET", "/v1/health", null, null, Map.of()).status()).isEqualTo(200);
+            String later = api.management("/actuator/prometheus").text();
+            assertThat(Prometheus.sample(later, "http_server_requests_seconds_count{exception=\"none\",method=\"GET\",outcome=\"SUCCESS\",status=\"200\",uri=\"/v1/health\"}")).isEqualTo(1);
+            HttpWebHandlerAdapter handler = (HttpWebHandlerAdapter) api.context.getBean(HttpHandler.class);
+            assertThat(handler.getObservationRegistry()).isSameAs(ObservationRegistry.NOOP);
 
             // Every console line is one JSON object; the ingest's own line carries its request id.
             List<JsonNode> lines = output.getOut().lines().filter(line -> line.startsWith("{")).map(JSON::readTree).toList();

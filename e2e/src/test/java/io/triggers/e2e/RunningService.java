@@ -158,6 +158,11 @@ final class RunningService implements AutoCloseable {
         return List.copyOf(workers);
     }
 
+    /** The api application. */
+    ConfigurableApplicationContext api() {
+        return api;
+    }
+
     /** The first worker replica. */
     ConfigurableApplicationContext worker() {
         return workers.get(0);

@@ -8,7 +8,8 @@ import org.springframework.r2dbc.core.DatabaseClient;
 
 /**
  * The worker's pooled connections plan each statement with its own values and bound statements and
- * idle transactions in time, like the api's (see DatabaseSessionTest there).
+ * idle transactions in time, like the api's (see DatabaseSessionTest there); unlike the api's, its
+ * commits do not wait for their WAL flush (a crash can only repeat a delivery, see triggers-worker.yml).
  */
 class WorkerDatabaseSessionTest {
 
@@ -19,6 +20,10 @@ class WorkerDatabaseSessionTest {
             assertThat(setting(db, "plan_cache_mode")).isEqualTo("force_custom_plan");
             assertThat(setting(db, "statement_timeout")).isEqualTo("30s");
             assertThat(setting(db, "idle_in_transaction_session_timeout")).isEqualTo("1min");
+            // The worker's commits do not wait for the WAL flush; the api's event inserts do.
+            assertThat(setting(db, "synchronous_commit")).isEqualTo("off");
+            DatabaseClient api = service.api().getBean(DatabaseClient.class);
+            assertThat(setting(api, "synchronous_commit")).isEqualTo("on");
         }
     }
 

@@ -3,6 +3,7 @@ package io.triggers.api.events;
 import io.triggers.api.events.EventRepository.KeyedEvent;
 import io.triggers.api.events.EventRepository.NewEvent;
 import io.triggers.api.web.ApiException;
+import io.triggers.shared.logging.RequestContext;
 import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.storage.StorageBusy;
 import java.time.Duration;
@@ -102,7 +103,11 @@ public final class EventIngestion {
                         outcomes[i] = compareWithEarlier(event, found.get(event.idempotencyKey()));
                     }
                 }
-                log.debug("stored {} of {} submitted events for organization {}", inserted.size(), submitted.size(), organizationId);
+                if (log.isDebugEnabled()) {
+                    try (RequestContext.Scope logging = RequestContext.logging(submitted.get(0).requestId())) {
+                        log.debug("stored {} of {} submitted events for organization {}", inserted.size(), submitted.size(), organizationId);
+                    }
+                }
                 return queue.enqueueAll(toQueue).thenReturn(List.of(outcomes));
             });
         });

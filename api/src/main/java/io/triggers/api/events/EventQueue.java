@@ -1,6 +1,7 @@
 package io.triggers.api.events;
 
 import io.triggers.shared.config.RedisKeysProperties;
+import io.triggers.shared.logging.RequestContext;
 import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.queue.QueueKeys;
@@ -52,8 +53,12 @@ public final class EventQueue {
         List<QueueEntry.ShardBatch> batches = QueueEntry.byShard(keys, entries);
         return Flux.fromIterable(batches)
                 .flatMap(batch -> redis.execute(ENQUEUE, List.of(keys.ready(batch.shard())), Arrays.asList(batch.enqueueArguments(keys)))
-                        .doOnError(e -> NOT_QUEUED.warn("{} deliveries committed but not queued (Redis: {}); the reconciler queues them",
-                                batch.entries().size(), e.toString()))
+                        .doOnError(e -> {
+                            try (RequestContext.Scope logging = RequestContext.logging(batch.entries().get(0).requestId())) {
+                                NOT_QUEUED.warn("{} deliveries committed but not queued (Redis: {}); the reconciler queues them",
+                                        batch.entries().size(), e.toString());
+                            }
+                        })
                         .onErrorResume(e -> Mono.empty()), batches.size())
                 .then();
     }

@@ -174,7 +174,7 @@ public final class EventsController {
                         return new Granted(1 + decision.granted(), Math.max(1, decision.retryAfterSeconds()));
                     });
             return granted.flatMap(grant -> ingestBatch(tenant, items, grant, requestId))
-                    .doOnNext(result -> exchange.getAttributes().put(IngestMetrics.BATCH_RESULT, result))
+                    .doOnNext(result -> exchange.getAttributes().put(RequestMetrics.BATCH_RESULT, result))
                     .map(ResponseEntity::ok);
         });
     }

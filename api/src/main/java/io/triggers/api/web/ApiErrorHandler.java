@@ -2,10 +2,11 @@ package io.triggers.api.web;
 
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
-import io.triggers.api.events.IngestMetrics;
-import io.triggers.api.events.IngestProperties;
 import io.r2dbc.spi.R2dbcTimeoutException;
 import io.r2dbc.spi.R2dbcTransientResourceException;
+import io.triggers.api.events.IngestProperties;
+import io.triggers.api.events.RequestMetrics;
+import io.triggers.shared.logging.RequestContext;
 import io.triggers.shared.logging.ThrottledLog;
 import java.net.ConnectException;
 import java.time.Duration;
@@ -59,9 +60,15 @@ public final class ApiErrorHandler implements WebExceptionHandler {
         if (response.isCommitted()) {
             return Mono.error(failure);
         }
-        ApiException error = translate(exchange, failure);
-        exchange.getAttributes().put(IngestMetrics.ERROR_CODE, error.code());
         String requestId = RequestIds.of(exchange);
+        ApiException error;
+        try (RequestContext.Scope logging = RequestContext.logging(requestId)) {
+            error = translate(exchange, failure);
+        }
+        exchange.getAttributes().put(RequestMetrics.ERROR_CODE, error.code());
+        if (!(failure instanceof ApiException)) {
+            exchange.getAttributes().put(RequestMetrics.EXCEPTION, failure);
+        }
         response.setStatusCode(error.status());
         response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
         response.getHeaders().set(RequestIds.HEADER, requestId);

@@ -1,6 +1,5 @@
 package io.triggers.api.web;
 
-import io.triggers.shared.logging.RequestContext;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.springframework.core.Ordered;
@@ -29,8 +28,7 @@ public final class RequestIds implements WebFilter {
         String id = given != null && SANE.matcher(given).matches() ? given : UUID.randomUUID().toString();
         exchange.getAttributes().put(ATTRIBUTE, id);
         exchange.getResponse().getHeaders().set(HEADER, id);
-        // Every log line written while this request is worked on carries request_id.
-        return chain.filter(exchange).contextWrite(RequestContext.of(id));
+        return chain.filter(exchange);
     }
 
     /** This request's id; one is made up if the filter has not run (errors before any filter). */

@@ -8,11 +8,13 @@ import org.slf4j.MDC;
 import reactor.util.context.Context;
 
 /**
- * The request id in log lines. In the api, a request's Reactor context carries {@code request_id};
- * with {@code spring.reactor.context-propagation=auto}, Reactor copies it into the logging MDC on
- * whatever thread runs the next step, so every log line of that work has a {@code request_id}
- * field (JSON logs) or can print it ({@code %X{request_id}}). The worker puts it in the MDC itself
- * around its per-delivery lines ({@link #logging}).
+ * The request id in log lines. Neither app propagates Reactor's context into thread locals
+ * automatically (it cost ~10 % of the api's CPU per request, issue 17): code that logs about one
+ * request puts its id in the MDC around the call ({@link #logging}), so the line has a
+ * {@code request_id} field (JSON logs) or can print it ({@code %X{request_id}}). The api takes the
+ * id from the exchange or the events it stores, the worker from the queued delivery.
+ * {@link #of} and the accessor registered here serve code that opts into propagation with
+ * {@code contextCapture()}.
  */
 public final class RequestContext {
 
