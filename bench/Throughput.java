@@ -159,6 +159,13 @@ public class Throughput {
                 post(api + "/v1/events/batch", key, hundred, 200);
             }
         }
+        // One connection's ingest latency with the worker stopped (its backlog queued), then while it
+        // delivers: the organization without endpoints, so these events add no webhooks to the count.
+        Map<String, Object> oneConnection = new LinkedHashMap<>();
+        if (backlog > 0) {
+            say("one connection, POST /v1/events, worker stopped");
+            oneConnection.put("worker_stopped", oneConnection(api + "/v1/events", bareKey, event, null));
+        }
         int workerPort = freePort();
         long drainStarted = System.nanoTime();
         Process worker = start("worker", args.get("worker-jar"), workerPort, extra("worker-args"));
@@ -169,7 +176,17 @@ public class Throughput {
             long warmedUp = warmUp == 0 ? firstArrival : waitForArrivals(warmUp, Duration.ofMinutes(10));
             ProcessCpu cpu = meters("api", apiProcess, worker);
             Map<String, Long> cpuBefore = cpu.snapshot();
+            java.util.concurrent.CompletableFuture<Map<String, Object>> delivering = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return oneConnection(api + "/v1/events", bareKey, event, received);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
             long lastArrival = waitForArrivals(warmUp + backlog, Duration.ofMinutes(10));
+            oneConnection.put("worker_delivering", delivering.join());
+            say("  one connection: worker stopped " + oneConnection.get("worker_stopped") + "; delivering " + oneConnection.get("worker_delivering"));
+            results.put("one_connection_ingest", oneConnection);
             Map<String, Object> cpuSeconds = ProcessCpu.seconds(cpuBefore, cpu.snapshot());
             double deliverySeconds = (lastArrival - warmedUp) / 1e9;
             Map<String, Object> delivery = new LinkedHashMap<>();
@@ -296,6 +313,30 @@ public class Throughput {
         putCpu(figure, cpuSeconds, requests, "request");
         return figure;
     }
+
+    /**
+     * One connection's latency for {@code ONE_CONNECTION_SECONDS} (wrk, one thread, one connection;
+     * JSON POST); with {@code arrivals}, also how many webhooks arrived meanwhile.
+     */
+    private Map<String, Object> oneConnection(String url, String key, String body, AtomicLong arrivals) throws Exception {
+        Path script = state.resolve("wrk-one-" + System.nanoTime() + ".lua");
+        Files.writeString(script, "wrk.method = \"POST\"\nwrk.body = '" + body + "'\nwrk.headers[\"Content-Type\"] = \"application/json\"\n"
+                + "wrk.headers[\"Authorization\"] = \"Bearer " + key + "\"\n");
+        long arrivedBefore = arrivals == null ? 0 : arrivals.get();
+        long started = System.nanoTime();
+        String out = exec(List.of("wrk", "-t1", "-c1", "-d" + ONE_CONNECTION_SECONDS + "s", "--latency", "-s", script.toString(), url));
+        double took = (System.nanoTime() - started) / 1e9;
+        Map<String, Object> figure = new LinkedHashMap<>();
+        figure.put("requests_per_second", round(Double.parseDouble(match(out, "Requests/sec:\\s+([0-9.]+)"))));
+        figure.put("p50_ms", wrkMillis(match(out, "50%\\s+([0-9.]+[a-z]+)")));
+        figure.put("p99_ms", wrkMillis(match(out, "99%\\s+([0-9.]+[a-z]+)")));
+        if (arrivals != null) {
+            figure.put("webhooks_per_second_meanwhile", round((arrivals.get() - arrivedBefore) / took));
+        }
+        return figure;
+    }
+
+    private static final int ONE_CONNECTION_SECONDS = 5;
 
     /** This run's JFR recording of an app. */
     private Path recording(String name) {
@@ -656,7 +697,10 @@ public class Throughput {
     /** An organization with one endpoint, to the receiver; returns its key. */
     private String setUp(String api, String receiver) throws Exception {
         String key = organization(api);
-        post(api + "/v1/endpoints", key, "{\"url\":\"" + receiver + "\"}");
+        // endpoint-max-in-flight: the endpoint's max_in_flight (the service's default, 16, when not given).
+        String maxInFlight = args.containsKey("endpoint-max-in-flight") && !args.get("endpoint-max-in-flight").isEmpty()
+                ? ",\"max_in_flight\":" + args.get("endpoint-max-in-flight") : "";
+        post(api + "/v1/endpoints", key, "{\"url\":\"" + receiver + "\"" + maxInFlight + "}");
         return key;
     }
 
@@ -785,6 +829,11 @@ public class Throughput {
             rows.add(row("  worker / postgres CPU per webhook (µs)", micros(delivery, "webhook", "worker") + " / "
                     + micros(delivery, "webhook", "postgres"), "200 / 100", "", null));
             ratio(ratios, "delivery_to_pg_insert_1", delivery.get("webhooks_per_second"), pg1);
+        }
+        Map<String, Object> one = (Map<String, Object>) results.get("one_connection_ingest");
+        if (one != null && one.get("worker_delivering") instanceof Map<?, ?> delivering && one.get("worker_stopped") instanceof Map<?, ?> stopped) {
+            rows.add(row("one connection POST /v1/events p50 (ms), worker stopped / delivering", stopped.get("p50_ms") + " / "
+                    + delivering.get("p50_ms"), "- / 2", "(" + delivering.get("webhooks_per_second_meanwhile") + " webhooks/s meanwhile)", null));
         }
         if (e2e != null) {
             rows.add(row("ingest->receiver at " + e2e.get("target_rate") + "/s p50 / p99 (ms)", e2e.get("p50_ms") + " / " + e2e.get("p99_ms"),

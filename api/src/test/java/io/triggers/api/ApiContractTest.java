@@ -56,6 +56,15 @@ class ApiContractTest {
     }
 
     @Test
+    void anotherMethodOnTheIngestRouteIs405() {
+        // POST /v1/events is a functional route (IngestRoutes); the others on its path still answer 405.
+        api.client.put().uri("/v1/events").header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/json").bodyValue(EVENT).exchange()
+                .expectStatus().isEqualTo(405)
+                .expectBody().jsonPath("$.error.code").isEqualTo("METHOD_NOT_ALLOWED");
+    }
+
+    @Test
     void theRequestIdInTheBodyIsTheOneInTheHeaderAndEchoesTheCallers() {
         api.client.post().uri("/v1/events")
                 .header("Content-Type", "application/json").header("X-Request-ID", "req-abc-123")

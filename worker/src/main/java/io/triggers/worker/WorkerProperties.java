@@ -17,6 +17,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param redisStartupWait how long a starting worker keeps trying to reach Redis before it gives up
  * @param entryDeadline    the longest one delivery may be worked on (the attempt and its bookkeeping); past it,
  *                         it is left to its lease and the worker checks PostgreSQL
+ * @param statementsAtOnce most PostgreSQL statements of one kind (delivery lookups, outcomes, event statuses)
+ *                         running at once; deliveries arriving meanwhile share the next one (see DeliveryRepository)
  */
 @ConfigurationProperties("triggers.worker")
 public record WorkerProperties(
@@ -26,11 +28,15 @@ public record WorkerProperties(
         @DefaultValue("1s") Duration readBlock,
         @DefaultValue("20s") Duration shutdownTimeout,
         @DefaultValue("60s") Duration redisStartupWait,
-        @DefaultValue("2m") Duration entryDeadline) {
+        @DefaultValue("2m") Duration entryDeadline,
+        @DefaultValue("1") int statementsAtOnce) {
 
     public WorkerProperties {
         if (concurrency < 1) {
             throw new IllegalArgumentException("triggers.worker.concurrency must be at least 1");
+        }
+        if (statementsAtOnce < 1) {
+            throw new IllegalArgumentException("triggers.worker.statements-at-once must be at least 1");
         }
         for (Duration interval : new Duration[] {lease, heartbeatEvery, readBlock, redisStartupWait, entryDeadline}) {
             if (interval.isNegative() || interval.isZero()) {

@@ -90,9 +90,9 @@ public final class EventsController {
     /**
      * Ingests one event: validate, commit the event and its deliveries, queue it, answer 201 — only
      * after the commit. With an idempotency key, a repeat answers 200 with the first answer.
+     * Routed by {@link IngestRoutes}.
      */
-    @PostMapping("/v1/events")
-    public Mono<ResponseEntity<EventCreated>> ingest(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, ServerWebExchange exchange) {
+    public Mono<ResponseEntity<EventCreated>> ingest(Tenant tenant, ServerWebExchange exchange) {
         String headerKey = exchange.getRequest().getHeaders().getFirst(IDEMPOTENCY_HEADER);
         if (headerKey != null && !EventRequest.IDEMPOTENCY_KEY.matcher(headerKey).matches()) {
             return Mono.error(ApiException.validation(IDEMPOTENCY_HEADER, "invalid_format",
@@ -154,9 +154,9 @@ public final class EventsController {
      * before the body was read (by the authentication filter, which answers 429 when none is left),
      * the others are asked for once the items are counted, and items past what the limit grants are
      * answered 429 one by one. An item over the single-event size limit is answered 413.
+     * Routed by {@link IngestRoutes}.
      */
-    @PostMapping("/v1/events/batch")
-    public Mono<ResponseEntity<BatchResult>> batch(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, ServerWebExchange exchange) {
+    public Mono<ResponseEntity<BatchResult>> batch(Tenant tenant, ServerWebExchange exchange) {
         String requestId = RequestIds.of(exchange);
         return bodies.readObject(exchange.getRequest(), IngestProperties.MAX_BATCH_BYTES).flatMap(body -> {
             RequestFields fields = new RequestFields(body, BATCH_FIELDS);
