@@ -618,11 +618,12 @@ public class Throughput {
                 if (sent.find()) {
                     endToEnd.add(now - Long.parseLong(sent.group(1)));
                 }
-                received.incrementAndGet();
                 synchronized (arrivals) {
                     arrivals.computeIfAbsent("last", k -> new AtomicLong()).set(now);
                     arrivals.computeIfAbsent("first", k -> new AtomicLong(now));
                 }
+                // Counted after the times are set: a waiter that sees the count finds them.
+                received.incrementAndGet();
                 byte[] answer = "{}".getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(200, answer.length);
                 try (OutputStream out = exchange.getResponseBody()) {

@@ -19,8 +19,9 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Stores validated events of one organization and queues them: one statement for all of them,
- * then one ENQUEUE call per shard for all their deliveries (events and endpoints). Each event ends as created,
+ * Stores validated events of one organization and queues them: one statement for all of them
+ * (shared with other requests by {@link GroupCommit}), then one ENQUEUE call per shard for all the
+ * deliveries (events and endpoints) that statement stored. Each event ends as created,
  * replayed (its idempotency key was used before with the same request) or rejected (the key was
  * used with another request).
  */
@@ -44,13 +45,11 @@ public final class EventIngestion {
 
     private final EventRepository events;
     private final GroupCommit groupCommit;
-    private final EventQueue queue;
     private final Duration storeTimeout;
 
-    EventIngestion(EventRepository events, GroupCommit groupCommit, EventQueue queue, IngestProperties properties) {
+    EventIngestion(EventRepository events, GroupCommit groupCommit, IngestProperties properties) {
         this.events = events;
         this.groupCommit = groupCommit;
-        this.queue = queue;
         this.storeTimeout = properties.storeTimeout();
     }
 
@@ -77,7 +76,8 @@ public final class EventIngestion {
                 toStore.add(submitted.get(i));
             }
         }
-        return bounded(groupCommit.insert(toStore)).flatMap(inserted -> {
+        return bounded(groupCommit.insert(toStore)).flatMap(stored -> {
+            Map<UUID, List<QueueEntry>> inserted = stored.inserted();
             List<String> taken = toStore.stream()
                     .filter(event -> event.idempotencyKey() != null && !inserted.containsKey(event.id()))
                     .map(NewEvent::idempotencyKey)
@@ -87,7 +87,6 @@ public final class EventIngestion {
                     : bounded(events.findByIdempotencyKeys(organizationId, taken));
             return earlier.flatMap(found -> {
                 Outcome[] outcomes = new Outcome[submitted.size()];
-                List<QueueEntry> toQueue = new ArrayList<>();
                 for (int i = 0; i < submitted.size(); i++) {
                     NewEvent event = submitted.get(i);
                     Integer first = event.idempotencyKey() == null ? null : firstUse.get(event.idempotencyKey());
@@ -95,10 +94,6 @@ public final class EventIngestion {
                         outcomes[i] = followFirstUse(event, submitted.get(first), outcomes[first]);
                     } else if (inserted.containsKey(event.id())) {
                         outcomes[i] = new Created(EventCreated.of(event));
-                        for (QueueEntry delivery : inserted.get(event.id())) {
-                            toQueue.add(new QueueEntry(delivery.eventId(), delivery.endpointId(), delivery.organizationId(),
-                                    event.requestId(), delivery.rateLimitPerSecond(), delivery.maxInFlight()));
-                        }
                     } else {
                         outcomes[i] = compareWithEarlier(event, found.get(event.idempotencyKey()));
                     }
@@ -108,7 +103,9 @@ public final class EventIngestion {
                         log.debug("stored {} of {} submitted events for organization {}", inserted.size(), submitted.size(), organizationId);
                     }
                 }
-                return queue.enqueueAll(toQueue).thenReturn(List.of(outcomes));
+                // Answered once its deliveries are queued (or Redis failed to take them): the statement's
+                // one ENQUEUE per shard, shared with the other requests it carried.
+                return stored.queued().thenReturn(List.of(outcomes));
             });
         });
     }

@@ -63,12 +63,23 @@ final class GroupCommit {
         }
     }
 
-    private final EventRepository repository;
-    private final DistributionSummary statementSize;
-    private final Coalescer<Request, Map<UUID, List<QueueEntry>>> coalescer;
+    /**
+     * What one statement stored: each inserted event's deliveries (absent: its idempotency key was
+     * taken), and their queuing in Redis, started once for the whole statement (one ENQUEUE call per
+     * shard, not one per request); it completes empty whether or not Redis took them.
+     */
+    record Stored(Map<UUID, List<QueueEntry>> inserted, Mono<Void> queued) {
+        static final Stored NOTHING = new Stored(Map.of(), Mono.empty());
+    }
 
-    GroupCommit(EventRepository repository, IngestProperties properties, MeterRegistry meters) {
+    private final EventRepository repository;
+    private final EventQueue queue;
+    private final DistributionSummary statementSize;
+    private final Coalescer<Request, Stored> coalescer;
+
+    GroupCommit(EventRepository repository, EventQueue queue, IngestProperties properties, MeterRegistry meters) {
         this.repository = repository;
+        this.queue = queue;
         this.statementSize = DistributionSummary.builder("triggers.ingest.statement.events")
                 .description("Events carried by one INSERT statement (group commit)")
                 .register(meters);
@@ -88,22 +99,35 @@ final class GroupCommit {
 
     /**
      * Stores the events (with others' queued meanwhile); emits, as {@link EventRepository#insertAll}
-     * does, what was inserted. Fails with {@link StorageBusy} at once when the queue is full.
+     * does, what was inserted, and the queuing of its deliveries (tagged with each event's request
+     * id), already under way. Fails with {@link StorageBusy} at once when the queue is full.
      */
-    Mono<Map<UUID, List<QueueEntry>>> insert(List<NewEvent> events) {
+    Mono<Stored> insert(List<NewEvent> events) {
         if (events.isEmpty()) {
-            return Mono.just(Map.of());
+            return Mono.just(Stored.NOTHING);
         }
-        return coalescer.submit(new Request(events)).defaultIfEmpty(Map.of());
+        return coalescer.submit(new Request(events)).defaultIfEmpty(Stored.NOTHING);
     }
 
-    private Mono<Map<Request, Map<UUID, List<QueueEntry>>>> insertBatch(List<Request> requests) {
+    private Mono<Map<Request, Stored>> insertBatch(List<Request> requests) {
         List<NewEvent> events = new ArrayList<>();
         requests.forEach(request -> events.addAll(request.events));
         statementSize.record(events.size());
         return repository.insertAll(events).map(inserted -> {
-            Map<Request, Map<UUID, List<QueueEntry>>> results = new HashMap<>();
-            requests.forEach(request -> results.put(request, inserted));
+            List<QueueEntry> toQueue = new ArrayList<>();
+            for (NewEvent event : events) {
+                for (QueueEntry delivery : inserted.getOrDefault(event.id(), List.of())) {
+                    toQueue.add(new QueueEntry(delivery.eventId(), delivery.endpointId(), delivery.organizationId(),
+                            event.requestId(), delivery.rateLimitPerSecond(), delivery.maxInFlight()));
+                }
+            }
+            // Started now, outside the statement's slot and its callers' store-timeout: a slow Redis
+            // delays the answers (each waits for it) but never fails them or holds PostgreSQL's turn.
+            Mono<Void> queued = queue.enqueueAll(toQueue).cache();
+            queued.subscribe();
+            Stored stored = new Stored(inserted, queued);
+            Map<Request, Stored> results = new HashMap<>();
+            requests.forEach(request -> results.put(request, stored));
             return results;
         });
     }
