@@ -4,10 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -69,6 +73,38 @@ class GroupCommitTest {
         double statements = Prometheus.sample(metrics(), "triggers_ingest_statement_events_count") - statementsBefore;
         assertThat(statements).isLessThan(200).isGreaterThanOrEqualTo(1);
         System.out.printf("200 concurrent requests went to PostgreSQL in %.0f statements%n", statements);
+    }
+
+    @Test
+    void aSingleEventNeverWaitsBehindABatchStatement() throws Exception {
+        String noisy = api.createOrganization("{\"name\":\"gc-batches\",\"rate_limit_per_minute\":0}").get("api_key").get("key").stringValue();
+        String quiet = api.createOrganization("{\"name\":\"gc-singles\",\"rate_limit_per_minute\":0}").get("api_key").get("key").stringValue();
+        String noisyId = api.send("GET", "/v1/me", noisy, null, Map.of()).json().get("organization_id").stringValue();
+        try (Connection holder = DriverManager.getConnection(api.database.jdbcUrl(), api.database.user(), api.database.password())) {
+            // An open transaction holds the batch's idempotency key: the batch's statement waits for it.
+            holder.setAutoCommit(false);
+            UUID eventId = UUID.randomUUID();
+            try (Statement sql = holder.createStatement()) {
+                sql.execute("INSERT INTO events (id, organization_id, event_type, payload, metadata, status, created_at, updated_at) "
+                        + "VALUES ('" + eventId + "', '" + noisyId + "', 'held', '{}', '{}', 'pending', now(), now())");
+                sql.execute("INSERT INTO idempotency_keys (organization_id, idempotency_key, event_id, request_fingerprint) "
+                        + "VALUES ('" + noisyId + "', 'held', '" + eventId + "', '\\x00')");
+            }
+            CompletableFuture<HttpResponse<String>> batch = api.sendAsync("POST", "/v1/events/batch", noisy,
+                    "{\"events\":[{\"event_type\":\"a\",\"payload\":{},\"idempotency_key\":\"held\"},{\"event_type\":\"b\",\"payload\":{}}]}",
+                    Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> "1".equals(api.queryText(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' "
+                            + "AND query LIKE '%INSERT INTO idempotency_keys%'")));
+
+            // One statement at a time per lane: the single event goes to PostgreSQL beside the stuck batch
+            // statement. Sharing one lane, it would wait behind it and be answered 503 after store-timeout.
+            RunningApi.Answer single = api.send("POST", "/v1/events", quiet, "{\"event_type\":\"order.created\",\"payload\":{}}", Map.of());
+            assertThat(single.status()).isEqualTo(201);
+            assertThat(batch).isNotDone();
+            holder.rollback();
+            assertThat(batch.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
     }
 
     @Test

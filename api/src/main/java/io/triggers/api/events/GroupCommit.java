@@ -24,7 +24,7 @@ import reactor.core.publisher.Mono;
  * committed. There is no timer: under light load a request is flushed at once, alone; under heavy
  * load requests pile up while statements run, and the next statement takes them all.
  *
- * <p>The queue holds at most {@code group-commit-max-queued-rows} events and
+ * <p>Each lane's queue holds at most {@code group-commit-max-queued-rows} events and
  * {@code group-commit-max-queued-bytes} of payload: past that, a request is answered {@code 503} at
  * once, so a stalled database never costs more memory than that. A request that stopped waiting
  * before its statement was sent (answered 503 after {@code store-timeout}) leaves the queue and is
@@ -32,6 +32,13 @@ import reactor.core.publisher.Mono;
  * a statement (PostgreSQL cannot update one row twice in a statement): the later waits for the next.
  * When a shared statement fails for one request's values, each request is tried again alone, within
  * the same limits.
+ *
+ * <p>Two lanes, each with its own statements and limits: requests of one event, and requests of
+ * several (batches). A single event never waits behind another organization's 1 000-row batch
+ * statements: with two statements at once shared by both, a quiet organization's single events
+ * waited for two of a bursting organization's batch statements (p99 384 → 826 ms in
+ * {@code bench/isolation.sh}'s burst case), and with eight, PostgreSQL spent almost three times the
+ * CPU per single event (issue 17).
  */
 @Component
 final class GroupCommit {
@@ -75,7 +82,10 @@ final class GroupCommit {
     private final EventRepository repository;
     private final EventQueue queue;
     private final DistributionSummary statementSize;
-    private final Coalescer<Request, Stored> coalescer;
+    /** Requests of one event. */
+    private final Coalescer<Request, Stored> singles;
+    /** Requests of several events. */
+    private final Coalescer<Request, Stored> batches;
 
     GroupCommit(EventRepository repository, EventQueue queue, IngestProperties properties, MeterRegistry meters) {
         this.repository = repository;
@@ -83,18 +93,22 @@ final class GroupCommit {
         this.statementSize = DistributionSummary.builder("triggers.ingest.statement.events")
                 .description("Events carried by one INSERT statement (group commit)")
                 .register(meters);
-        this.coalescer = new Coalescer<>(this::insertBatch, Request::idempotencyKeys, request -> request.events.size(), Request::bytes,
-                StorageFailures::isStorageFailure,
-                new Coalescer.Limits(properties.groupCommitMaxRows(), properties.groupCommitMaxConcurrent(),
-                        properties.groupCommitMaxQueuedRows(), properties.groupCommitMaxQueuedBytes()),
-                () -> new StorageBusy("event inserts"));
-        Gauge.builder("triggers.ingest.queued.events", coalescer, Coalescer::queuedWeight)
+        Coalescer.Limits limits = new Coalescer.Limits(properties.groupCommitMaxRows(), properties.groupCommitMaxConcurrent(),
+                properties.groupCommitMaxQueuedRows(), properties.groupCommitMaxQueuedBytes());
+        this.singles = lane(limits);
+        this.batches = lane(limits);
+        Gauge.builder("triggers.ingest.queued.events", this, commit -> commit.singles.queuedWeight() + commit.batches.queuedWeight())
                 .description("Events waiting for an INSERT statement (group commit)")
                 .register(meters);
-        Gauge.builder("triggers.ingest.queued.bytes", coalescer, Coalescer::queuedBytes)
+        Gauge.builder("triggers.ingest.queued.bytes", this, commit -> commit.singles.queuedBytes() + commit.batches.queuedBytes())
                 .description("Memory those events hold, roughly")
                 .baseUnit("bytes")
                 .register(meters);
+    }
+
+    private Coalescer<Request, Stored> lane(Coalescer.Limits limits) {
+        return new Coalescer<>(this::insertBatch, Request::idempotencyKeys, request -> request.events.size(), Request::bytes,
+                StorageFailures::isStorageFailure, limits, () -> new StorageBusy("event inserts"));
     }
 
     /**
@@ -106,7 +120,7 @@ final class GroupCommit {
         if (events.isEmpty()) {
             return Mono.just(Stored.NOTHING);
         }
-        return coalescer.submit(new Request(events)).defaultIfEmpty(Stored.NOTHING);
+        return (events.size() == 1 ? singles : batches).submit(new Request(events)).defaultIfEmpty(Stored.NOTHING);
     }
 
     private Mono<Map<Request, Stored>> insertBatch(List<Request> requests) {

@@ -11,13 +11,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param storeTimeout    longest an ingest request (or an API-key lookup) waits for PostgreSQL before it is
  *                        answered {@code 503} with {@code Retry-After} ({@code TRIGGERS_INGEST_STORE_TIMEOUT}, 2 s)
  * @param groupCommitMaxRows       most events one shared INSERT carries ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_ROWS}, 1000)
- * @param groupCommitMaxConcurrent most shared INSERTs running at once ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_CONCURRENT}, 2):
+ * @param groupCommitMaxConcurrent most shared INSERTs running at once per lane (single events; batches)
+ *                                 ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_CONCURRENT}, 2):
  *                                 two keep PostgreSQL busy while one commits; with eight, 64 concurrent callers went
  *                                 to PostgreSQL a few events per statement and PostgreSQL spent 553 µs of CPU per
  *                                 event against 190 µs with two (issue 17)
- * @param groupCommitMaxQueuedRows  most events waiting for a statement; past it, requests are answered 503 at once
+ * @param groupCommitMaxQueuedRows  most events waiting for a statement, per lane; past it, requests are answered 503 at once
  *                                  ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_QUEUED_ROWS}, 20 000)
- * @param groupCommitMaxQueuedBytes most memory (roughly) those events may hold; past it, 503 at once
+ * @param groupCommitMaxQueuedBytes most memory (roughly) those events may hold, per lane; past it, 503 at once
  *                                  ({@code TRIGGERS_INGEST_GROUP_COMMIT_MAX_QUEUED_BYTES}, 64 MiB)
  */
 @ConfigurationProperties("triggers.ingest")
