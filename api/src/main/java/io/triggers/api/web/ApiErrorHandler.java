@@ -1,5 +1,6 @@
 package io.triggers.api.web;
 
+import io.netty.handler.timeout.ReadTimeoutException;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcNonTransientResourceException;
 import io.r2dbc.spi.R2dbcTimeoutException;
@@ -90,6 +91,10 @@ public final class ApiErrorHandler implements WebExceptionHandler {
         if (failure instanceof ApiException api) {
             return api;
         }
+        if (isSlowClient(failure)) {
+            // The server's body-read or whole-body timeout (SlowClients): the caller's fault, not ours.
+            return ApiException.validation("the request did not arrive within the time allowed", List.of());
+        }
         if (failure instanceof DataBufferLimitException) {
             return ApiException.payloadTooLarge(maxPayloadBytes);
         }
@@ -121,6 +126,17 @@ public final class ApiErrorHandler implements WebExceptionHandler {
         }
         log.error("unhandled error on {} {}", exchange.getRequest().getMethod(), exchange.getRequest().getPath().value(), failure);
         return ApiException.internal();
+    }
+
+    private static boolean isSlowClient(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            // Reactor Netty's whole-request timeout is a package-private ChannelException subclass.
+            if (cause instanceof ReadTimeoutException
+                    || "reactor.netty.http.server.RequestTimeoutException".equals(cause.getClass().getName())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isDataException(Throwable failure) {
