@@ -707,22 +707,13 @@ public class Isolation {
 
     /** The PostgreSQL postmaster (the parent of its checkpointer) and Redis, when they run on this machine. */
     private void findServerProcesses() {
-        try {
-            String checkpointer = psqlOut("postgres", "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'").trim();
-            postmasterPid = ProcessCpu.postmasterOf(Long.parseLong(checkpointer));
-        } catch (Exception notHere) {
-            postmasterPid = -1;
-        }
+        postmasterPid = ProcessCpu.postgresPostmaster(pgHost(), args.getOrDefault("pg-port", "5432"), args.getOrDefault("pg-user", "postgres"), "postgres");
         if (postmasterPid < 0) {
             say("PostgreSQL's processes are not visible here: its CPU is not reported");
         }
-        try {
-            Matcher pid = Pattern.compile("process_id:([0-9]+)").matcher(exec(List.of("redis-cli", "-h", redisHost(), "-p", redisPort(), "INFO", "server")));
-            if (pid.find() && Files.readString(Path.of("/proc/" + pid.group(1) + "/comm")).trim().startsWith("redis")) {
-                redisPid = Long.parseLong(pid.group(1));
-            }
-        } catch (Exception notHere) {
-            say("Redis's process is not visible here: its CPU is not reported (" + notHere.getMessage() + ")");
+        redisPid = ProcessCpu.redisServer(redisHost(), redisPort());
+        if (redisPid < 0) {
+            say("Redis's process is not visible here: its CPU is not reported");
         }
     }
 

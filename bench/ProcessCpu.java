@@ -2,9 +2,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * CPU time of named processes, read from /proc (Linux), for the benchmarks: take a {@link #snapshot()}
@@ -100,6 +103,42 @@ final class ProcessCpu {
         microsPer.forEach((name, value) -> line.append(line.length() == 0 ? "" : ", ").append(name).append(' ')
                 .append(value == null ? "-" : String.format(Locale.ROOT, "%.0f", (Double) value)));
         return line.append(" µs").toString();
+    }
+
+    /**
+     * The postmaster of the PostgreSQL instance at {@code host:port} (the parent of its checkpointer,
+     * asked with psql); -1 when it does not run on this machine or cannot be asked.
+     */
+    static long postgresPostmaster(String host, String port, String user, String database) {
+        try {
+            String checkpointer = run(List.of("psql", "-h", host, "-p", port, "-U", user, "-w", "-qtA", "-d", database,
+                    "-c", "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")).trim();
+            return postmasterOf(Long.parseLong(checkpointer));
+        } catch (Exception notHere) {
+            return -1;
+        }
+    }
+
+    /** The Redis server at {@code host:port} (its INFO's process_id, if that process is Redis here); -1 otherwise. */
+    static long redisServer(String host, String port) {
+        try {
+            Matcher pid = Pattern.compile("process_id:([0-9]+)").matcher(run(List.of("redis-cli", "-h", host, "-p", port, "INFO", "server")));
+            if (pid.find() && Files.readString(Path.of("/proc/" + pid.group(1) + "/comm")).trim().startsWith("redis")) {
+                return Long.parseLong(pid.group(1));
+            }
+        } catch (Exception notHere) {
+            // not visible
+        }
+        return -1;
+    }
+
+    private static String run(List<String> command) throws IOException, InterruptedException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException(command.get(0) + " failed: " + out);
+        }
+        return out;
     }
 
     /** The postmaster of the PostgreSQL instance a backend (by pid) belongs to; -1 when not visible here. */

@@ -218,23 +218,9 @@ public class Throughput {
 
     /** The PostgreSQL postmaster (the parent of its checkpointer) and Redis, when they run on this machine. */
     private void findServerProcesses() {
-        try {
-            String checkpointer = exec(List.of("psql", "-h", args.getOrDefault("pg-host", "localhost"), "-p", args.getOrDefault("pg-port", "5432"),
-                    "-U", args.getOrDefault("pg-user", "postgres"), "-w", "-qtA", "-d", args.get("database"),
-                    "-c", "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")).trim();
-            postmasterPid = ProcessCpu.postmasterOf(Long.parseLong(checkpointer));
-        } catch (Exception notHere) {
-            postmasterPid = -1;
-        }
-        try {
-            Matcher pid = Pattern.compile("process_id:([0-9]+)").matcher(exec(List.of("redis-cli", "-h", args.getOrDefault("redis-host", "127.0.0.1"),
-                    "-p", args.getOrDefault("redis-port", "6379"), "INFO", "server")));
-            if (pid.find()) {
-                redisPid = Long.parseLong(pid.group(1));
-            }
-        } catch (Exception notHere) {
-            redisPid = -1;
-        }
+        postmasterPid = ProcessCpu.postgresPostmaster(args.getOrDefault("pg-host", "localhost"), args.getOrDefault("pg-port", "5432"),
+                args.getOrDefault("pg-user", "postgres"), args.get("database"));
+        redisPid = ProcessCpu.redisServer(args.getOrDefault("redis-host", "127.0.0.1"), args.getOrDefault("redis-port", "6379"));
         if (postmasterPid < 0 || redisPid < 0) {
             say("PostgreSQL's or Redis's processes are not visible here: their CPU is not reported");
         }
