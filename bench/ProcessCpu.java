@@ -111,7 +111,7 @@ final class ProcessCpu {
      */
     static long postgresPostmaster(String host, String port, String user, String database) {
         try {
-            String checkpointer = run(List.of("psql", "-h", host, "-p", port, "-U", user, "-w", "-qtA", "-d", database,
+            String checkpointer = exec(List.of("psql", "-h", host, "-p", port, "-U", user, "-w", "-qtA", "-d", database,
                     "-c", "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'")).trim();
             return postmasterOf(Long.parseLong(checkpointer));
         } catch (Exception notHere) {
@@ -122,7 +122,7 @@ final class ProcessCpu {
     /** The Redis server at {@code host:port} (its INFO's process_id, if that process is Redis here); -1 otherwise. */
     static long redisServer(String host, String port) {
         try {
-            Matcher pid = Pattern.compile("process_id:([0-9]+)").matcher(run(List.of("redis-cli", "-h", host, "-p", port, "INFO", "server")));
+            Matcher pid = Pattern.compile("process_id:([0-9]+)").matcher(exec(List.of("redis-cli", "-h", host, "-p", port, "INFO", "server")));
             if (pid.find() && Files.readString(Path.of("/proc/" + pid.group(1) + "/comm")).trim().startsWith("redis")) {
                 return Long.parseLong(pid.group(1));
             }
@@ -132,11 +132,12 @@ final class ProcessCpu {
         return -1;
     }
 
-    private static String run(List<String> command) throws IOException, InterruptedException {
+    /** Runs a command and returns its output (stdout and stderr); fails when it exits non-zero. */
+    static String exec(List<String> command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String out = new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {
-            throw new IOException(command.get(0) + " failed: " + out);
+            throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
         }
         return out;
     }

@@ -715,12 +715,7 @@ public class Throughput {
     }
 
     private static String exec(List<String> command) throws Exception {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed: " + out);
-        }
-        return out;
+        return ProcessCpu.exec(command);
     }
 
     private Map<String, Object> machine() throws Exception {

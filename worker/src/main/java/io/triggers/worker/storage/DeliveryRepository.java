@@ -153,17 +153,6 @@ public final class DeliveryRepository {
                            Instant attemptedAt) {
     }
 
-    /*
-     * 256 per statement, statements-at-once (1) statements at once per kind; at most 10 000 calls
-     * wait per kind (a stalled database makes deliveries fail fast with StorageBusy, which closes the
-     * DatabaseGate, instead of piling up). Queued bytes are counted roughly: what a call holds beyond
-     * what its delivery in flight holds anyway. One statement at a time per kind: with four, the 16
-     * deliveries in flight to an endpoint went to PostgreSQL one to three per statement, and
-     * PostgreSQL spent 1.2-1.9 ms of CPU per webhook planning and committing them (issue 17).
-     */
-    private static Coalescer.Limits limits(WorkerProperties worker) {
-        return new Coalescer.Limits(256, worker.statementsAtOnce(), 10_000, 64L * 1024 * 1024);
-    }
     private static final long CALL_BYTES = 256;
 
     private static final Logger log = LoggerFactory.getLogger(DeliveryRepository.class);
@@ -176,7 +165,15 @@ public final class DeliveryRepository {
     private final Coalescer<UUID, Boolean> eventStatuses;
 
     DeliveryRepository(DatabaseClient db, SecretCipher cipher, WorkerProperties worker) {
-        Coalescer.Limits limits = limits(worker);
+        /*
+         * 256 per statement, statements-at-once (1) statements at once per kind; at most 10 000 calls
+         * wait per kind (a stalled database makes deliveries fail fast with StorageBusy, which closes the
+         * DatabaseGate, instead of piling up). Queued bytes are counted roughly: what a call holds beyond
+         * what its delivery in flight holds anyway. One statement at a time per kind: with four, the 16
+         * deliveries in flight to an endpoint went to PostgreSQL one to three per statement, and
+         * PostgreSQL spent 1.2-1.9 ms of CPU per webhook planning and committing them (issue 17).
+         */
+        Coalescer.Limits limits = new Coalescer.Limits(256, worker.statementsAtOnce(), 10_000, 64L * 1024 * 1024);
         this.db = db;
         this.cipher = cipher;
         // Concurrent deliveries share statements (and commits): reading what is owed, storing
