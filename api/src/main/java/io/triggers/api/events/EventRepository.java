@@ -77,13 +77,16 @@ public final class EventRepository {
     // "status <> ALL (delivered, dead)", not "status IN (pending, failed)": the latter matches the
     // predicate of the reconciler's partial index deliveries_owed_keyset_idx, and without fresh
     // statistics (autovacuum off, or a table that just grew) PostgreSQL takes that index for a
-    // small one and scans all of it for each event instead of using the primary key.
+    // small one and scans all of it for each event instead of using the primary key. The ids bound
+    // on events too: joined only through deliveries, PostgreSQL without fresh statistics hashed the
+    // whole events table per call (issue 17).
     private static final String OWED = """
             SELECT d.event_id, d.endpoint_id, d.organization_id, e.request_id, ep.rate_limit_per_second, ep.max_in_flight
             FROM deliveries d
             JOIN events e ON e.id = d.event_id
             JOIN endpoints ep ON ep.id = d.endpoint_id
             WHERE d.event_id = ANY (:eventIds::uuid[])
+              AND e.id = ANY (:eventIds::uuid[])
               AND d.status <> ALL ('{delivered,dead,paused}')
               AND e.status <> 'acknowledged'
             """;

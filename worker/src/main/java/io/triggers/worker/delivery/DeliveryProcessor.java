@@ -75,12 +75,9 @@ public final class DeliveryProcessor {
      * @param attemptEnded run once the HTTP attempt is over (or known not to happen), before its outcome is stored
      */
     public Mono<Void> process(Picked delivery, Runnable attemptEnded) {
-        return Mono.defer(() -> repository.owed(delivery.eventId())
-                        .flatMap(targets -> targets.stream()
-                                .filter(target -> target.endpointId().equals(delivery.endpointId()))
-                                .findFirst()
-                                .map(target -> deliver(delivery, target, attemptEnded))
-                                .orElseGet(() -> Mono.just(DeliveryDecisions.notOwed())))
+        return Mono.defer(() -> repository.owed(delivery.eventId(), delivery.endpointId())
+                        .flatMap(target -> deliver(delivery, target, attemptEnded))
+                        .switchIfEmpty(Mono.fromSupplier(DeliveryDecisions::notOwed))
                         // A paused delivery leaves its event's status as it was.
                         .flatMap(decision -> "paused".equals(decision.status()) ? Mono.just(decision)
                                 : repository.refreshEventStatus(delivery.eventId()).thenReturn(decision))
