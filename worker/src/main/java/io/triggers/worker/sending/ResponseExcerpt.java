@@ -5,8 +5,7 @@ import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferUtils;
+import io.netty.buffer.ByteBuf;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -14,7 +13,8 @@ import reactor.core.publisher.Mono;
  * What is kept of a receiver's answer: its first {@link #KEPT_BYTES} bytes as text. At most
  * {@link #READ_BYTES} are read: a longer body is cancelled there, which makes Reactor Netty close
  * the connection instead of draining it back into the pool, so a receiver streaming without end
- * costs a delivery no more than that.
+ * costs a delivery no more than that. The buffers stay their publisher's: Reactor Netty releases
+ * each one once it has been handed on.
  */
 public final class ResponseExcerpt {
 
@@ -25,22 +25,17 @@ public final class ResponseExcerpt {
     }
 
     /** The excerpt of {@code body} (empty text for no body), read as described above. */
-    static Mono<String> read(Flux<DataBuffer> body) {
+    static Mono<String> read(Flux<ByteBuf> body) {
         return Mono.defer(() -> {
             ByteBuffer kept = ByteBuffer.allocate(KEPT_BYTES);
             long[] read = {0};
-            return body.<DataBuffer>handle((buffer, sink) -> {
-                        try {
-                            int length = buffer.readableByteCount();
-                            read[0] += length;
-                            int take = Math.min(kept.remaining(), length);
-                            if (take > 0) {
-                                byte[] bytes = new byte[take];
-                                buffer.read(bytes);
-                                kept.put(bytes);
-                            }
-                        } finally {
-                            DataBufferUtils.release(buffer);
+            return body.<ByteBuf>handle((buffer, sink) -> {
+                        int length = buffer.readableBytes();
+                        read[0] += length;
+                        int take = Math.min(kept.remaining(), length);
+                        if (take > 0) {
+                            buffer.getBytes(buffer.readerIndex(), kept.array(), kept.position(), take);
+                            kept.position(kept.position() + take);
                         }
                         if (read[0] >= READ_BYTES) {
                             sink.complete(); // cancels the rest of the body
