@@ -68,7 +68,7 @@ for runtime in ${RUNTIMES:-default}; do
   redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --scan --pattern "$PREFIX:*" | xargs -r redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" DEL >/dev/null || true
   echo "== apps on $("$APP_JAVA" -version 2>&1 | head -1)"
   java -Dsun.net.httpserver.nodelay=true -cp .triggers/bench/classes Throughput phases="${PHASES:-all}" worker-args="${WORKER_ARGS:-}" api-args="${API_ARGS:-}" seconds="${SECONDS_PER_PHASE:-20}" concurrency="${CONCURRENCY:-64}" batch-size="${BATCH_SIZE:-100}" \
-    e2e-rate="${E2E_RATE:-2000}" delivery-events="${DELIVERY_EVENTS:-20000}" delivery-warmup="${DELIVERY_WARMUP:-10000}" endpoint-max-in-flight="${ENDPOINT_MAX_IN_FLIGHT:-}" pg-host="$PGHOST" pg-port="$PGPORT" pg-user="$PGUSER" database="$DATABASE" pgbench-db="$DATABASE" \
+    e2e-rate="${E2E_RATE:-2000}" delivery-events="${DELIVERY_EVENTS:-20000}" endpoint-max-in-flight="${ENDPOINT_MAX_IN_FLIGHT:-}" pg-host="$PGHOST" pg-port="$PGPORT" pg-user="$PGUSER" database="$DATABASE" pgbench-db="$DATABASE" \
     redis-host="$REDIS_HOST" redis-port="$REDIS_PORT" prefix="$PREFIX" admin-token="bench-$STAMP-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
     api-jar="$API_JAR" worker-jar="$WORKER_JAR" floor-jar="$FLOOR_JAR" java="$APP_JAVA" warmup-min="${WARMUP_MIN:-20}" \
     profile="$([ -n "${PROFILE:-}" ] && echo true || echo false)" jfr-converter="$CONVERTER" state=.triggers/bench results=bench/results
