@@ -30,7 +30,8 @@ import reactor.core.publisher.Mono;
 /**
  * What the worker reads and writes in PostgreSQL. The three statements every delivery makes
  * (what is owed, the attempt, the event's status) are shared by concurrent deliveries
- * ({@link Coalescer}): one statement and one commit for many.
+ * ({@link Coalescer}): one statement and one commit for many; they run on connections of their own
+ * that plan each statement once ({@link DeliveryStatements}).
  */
 @Component
 public final class DeliveryRepository {
@@ -166,13 +167,14 @@ public final class DeliveryRepository {
     private static final Logger log = LoggerFactory.getLogger(DeliveryRepository.class);
 
     private final DatabaseClient db;
+    private final DatabaseClient perDelivery;
     private final SecretCipher cipher;
     private final ThrottledLog undecryptable = new ThrottledLog(log, Duration.ofSeconds(10));
     private final Coalescer<Key, DeliveryTarget> owed;
     private final Coalescer<Attempt, Boolean> attempts;
     private final Coalescer<UUID, Boolean> eventStatuses;
 
-    DeliveryRepository(DatabaseClient db, SecretCipher cipher, WorkerProperties worker) {
+    DeliveryRepository(DatabaseClient db, DeliveryStatements perDelivery, SecretCipher cipher, WorkerProperties worker) {
         /*
          * 256 per statement, statements-at-once (1) statements at once per kind; at most 10 000 calls
          * wait per kind (a stalled database makes deliveries fail fast with StorageBusy, which closes the
@@ -183,6 +185,7 @@ public final class DeliveryRepository {
          */
         Coalescer.Limits limits = new Coalescer.Limits(256, worker.statementsAtOnce(), 10_000, 64L * 1024 * 1024);
         this.db = db;
+        this.perDelivery = perDelivery.client();
         this.cipher = cipher;
         // Concurrent deliveries share statements (and commits): reading what is owed, storing
         // attempts, refreshing event statuses. A batch fails as a whole only when the database is down.
@@ -205,7 +208,7 @@ public final class DeliveryRepository {
     private Mono<Map<Key, DeliveryTarget>> owedBatch(List<Key> keys) {
         Instant now = Timestamps.now();
         List<Key> distinct = keys.stream().distinct().toList();
-        return db.sql(OWED)
+        return perDelivery.sql(OWED)
                 .bind("eventIds", distinct.stream().map(Key::eventId).toArray(UUID[]::new))
                 .bind("endpointIds", distinct.stream().map(Key::endpointId).toArray(UUID[]::new))
                 .map(row -> {
@@ -262,7 +265,7 @@ public final class DeliveryRepository {
         // One order for every batch, so two batches lock delivery rows in the same order.
         List<Attempt> sorted = new ArrayList<>(batch);
         sorted.sort(Comparator.comparing((Attempt a) -> a.target().event().id()).thenComparing(a -> a.target().endpointId()));
-        return db.sql(RECORD_ATTEMPTS)
+        return perDelivery.sql(RECORD_ATTEMPTS)
                 .bind("eventIds", sorted.stream().map(a -> a.target().event().id()).toArray(UUID[]::new))
                 .bind("endpointIds", sorted.stream().map(a -> a.target().endpointId()).toArray(UUID[]::new))
                 .bind("statuses", sorted.stream().map(Attempt::status).toArray(String[]::new))
@@ -311,7 +314,7 @@ public final class DeliveryRepository {
     }
 
     private Mono<Map<UUID, Boolean>> refreshBatch(List<UUID> eventIds) {
-        return db.sql(REFRESH_EVENT_STATUSES)
+        return perDelivery.sql(REFRESH_EVENT_STATUSES)
                 .bind("eventIds", eventIds.stream().distinct().sorted().toArray(UUID[]::new))
                 .bind("now", Timestamps.now())
                 .then()
