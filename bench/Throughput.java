@@ -192,13 +192,7 @@ public class Throughput {
                     roundStart = now;
                     roundFrom = received.get();
                     double elapsed = (now - warmStart) / 1e9;
-                    int n = warmRates.size();
-                    boolean stable = false;
-                    if (n >= 3) {
-                        List<Double> last = warmRates.subList(n - 3, n);
-                        double mean = last.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-                        stable = last.stream().allMatch(rate -> Math.abs(rate - mean) <= 0.05 * mean);
-                    }
+                    boolean stable = stable(warmRates);
                     // At least a minute, up to 150 s: the worker's rate climbs for that long (its JIT shares two
                     // cores with the api, PostgreSQL and the receiver), and with 20 s a plateau on the way up
                     // (846, 782, 825/s) passed for stable and the phase then measured 1 132/s, not 1 500.
@@ -305,16 +299,7 @@ public class Throughput {
             round.add(1, "-d5s");
             warmRates.add(Double.parseDouble(match(exec(round), "Requests/sec:\\s+([0-9.]+)")));
             double elapsed = (System.nanoTime() - warmStart) / 1e9;
-            // Stable: the last three rounds within 5 % of their mean (two rounds within 10 % stopped a
-            // GET /v1/me warm-up at 1 875/s that then measured 2 716/s).
-            int n = warmRates.size();
-            boolean stable = false;
-            if (n >= 3) {
-                List<Double> last = warmRates.subList(n - 3, n);
-                double mean = last.stream().mapToDouble(Double::doubleValue).average().orElse(0);
-                stable = last.stream().allMatch(rate -> Math.abs(rate - mean) <= 0.05 * mean);
-            }
-            if ((elapsed >= warmupMin && stable) || elapsed >= warmupMax) {
+            if ((elapsed >= warmupMin && stable(warmRates)) || elapsed >= warmupMax) {
                 break;
             }
         }
@@ -362,6 +347,20 @@ public class Throughput {
     }
 
     private static final int ONE_CONNECTION_SECONDS = 5;
+
+    /**
+     * Whether warm-up rounds' rates are stable: the last three within 5 % of their mean (two rounds
+     * within 10 % stopped a GET /v1/me warm-up at 1 875/s that then measured 2 716/s).
+     */
+    private static boolean stable(List<Double> rates) {
+        int n = rates.size();
+        if (n < 3) {
+            return false;
+        }
+        List<Double> last = rates.subList(n - 3, n);
+        double mean = last.stream().mapToDouble(Double::doubleValue).average().orElse(0);
+        return last.stream().allMatch(rate -> Math.abs(rate - mean) <= 0.05 * mean);
+    }
 
     /** This run's JFR recording of an app. */
     private Path recording(String name) {
