@@ -192,7 +192,7 @@ public final class DeliveryRepository {
         this.owed = new Coalescer<>(this::owedBatch, null, key -> 1, key -> CALL_BYTES,
                 StorageFailures::isStorageFailure, limits, () -> new StorageBusy("delivery lookups"));
         this.attempts = new Coalescer<>(this::recordBatch,
-                attempt -> List.of(List.of(attempt.target().event().id(), attempt.target().endpointId())),
+                attempt -> List.of(new Key(attempt.target().event().id(), attempt.target().endpointId())),
                 attempt -> 1,
                 attempt -> CALL_BYTES + (attempt.outcome().responseExcerpt() == null ? 0 : attempt.outcome().responseExcerpt().length()),
                 StorageFailures::isStorageFailure, limits, () -> new StorageBusy("delivery outcomes"));
