@@ -52,6 +52,8 @@ final class RunningService implements AutoCloseable {
     private final HttpClient workerHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final RedisClient redisClient;
     private final StatefulRedisConnection<String, String> redis;
+    /** The Redis Cluster both apps run on, or null for the standalone test Redis. */
+    private final TestRedisCluster cluster;
 
     /** In front of PostgreSQL and Redis for the apps (not for the test's own checks), when started behind proxies. */
     final TcpProxy postgresProxy;
@@ -61,6 +63,7 @@ final class RunningService implements AutoCloseable {
         if (behindProxies && cluster != null) {
             throw new IllegalArgumentException("a service behind proxies runs on the standalone test Redis only");
         }
+        this.cluster = cluster;
         TestServers servers = TestServers.get();
         database = servers.newDatabase();
         redisPrefix = servers.newRedisPrefix();
@@ -216,7 +219,8 @@ final class RunningService implements AutoCloseable {
          * {@link RunningService#streamEntryOf}, ...) are not available then.
          */
         Builder onCluster(TestRedisCluster cluster) {
-                return this;
+            this.cluster = cluster;
+            return this;
         }
 
         /** How many worker replicas start in this JVM with the api (default one; zero for none). */
@@ -325,8 +329,23 @@ final class RunningService implements AutoCloseable {
         return queue().entriesOf(eventId).stream().anyMatch(this::isPending);
     }
 
+    /** How many of this service's keys the Redis Cluster it runs on holds. */
+    long keysOnCluster() {
+        if (cluster == null) {
+            throw new IllegalStateException("this service runs on the standalone test Redis");
+        }
+        return cluster.countKeys(redisPrefix + ":*");
+    }
+
+    /**
+     * Stops everything. A service started {@link Builder#onCluster on a cluster} must have written
+     * its queue there: one that wrote nothing to the cluster ran somewhere else (a builder that
+     * dropped the setting once made every cluster test a second run on the standalone Redis), and
+     * closing it fails the test.
+     */
     @Override
     public void close() {
+        long clusterKeys = cluster == null ? -1 : keysOnCluster();
         workerProcesses.forEach(AppProcess::close);
         workers.forEach(ConfigurableApplicationContext::close);
         api.close();
@@ -337,6 +356,10 @@ final class RunningService implements AutoCloseable {
         if (postgresProxy != null) {
             postgresProxy.close();
             redisProxy.close();
+        }
+        if (clusterKeys == 0) {
+            throw new AssertionError("the service was to run on the Redis Cluster at " + cluster.nodes() + " but left no key of "
+                    + redisPrefix + " there");
         }
     }
 }

@@ -28,7 +28,10 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * <li>Netty's DNS resolver shuffling its query ids with a {@code SecureRandom} (so answers cannot be
  *     forged by guessing the id), which reads {@code /dev/urandom} like {@code UUID.randomUUID()};</li>
  * <li>Netty 4.2's adaptive buffer allocator taking a magazine's short lock when it grows its magazines
- *     under contention (a known false positive: netty's own rules lack it; armeria added the same).</li>
+ *     under contention (a known false positive: netty's own rules lack it; armeria added the same);</li>
+ * <li>Lettuce's Redis Cluster connection provider taking its state lock, on the event loop that
+ *     finished connecting to a node, to set the new node connection's auto-flush flag (a field
+ *     write; seen when a master failed over and the clients connected to its replica).</li>
  * </ul>
  */
 public final class BlockingCallsAllowed implements BlockHoundIntegration {
@@ -60,5 +63,7 @@ public final class BlockingCallsAllowed implements BlockHoundIntegration {
         builder.allowBlockingCallsInside("io.netty.resolver.dns.DnsQueryIdSpace$DnsQueryIdRange", "pushId");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
+        // Lettuce 7's PooledClusterConnectionProvider: the stateLock around setAutoFlushCommands once a node connection is up.
+        builder.allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider$NodeConnectionPostProcessor", "lambda$apply$4");
     }
 }

@@ -92,6 +92,52 @@ public final class TestRedisCluster {
                 .map(TestRedisCluster::portOf).sorted().toList();
     }
 
+    /**
+     * How many keys matching the glob {@code pattern} the cluster's live masters hold (SCAN on each):
+     * what tells a test its apps really wrote to this cluster.
+     */
+    public long countKeys(String pattern) {
+        long count = 0;
+        for (int port : masters()) {
+            Long onNode = command(port, node -> {
+                long found = 0;
+                io.lettuce.core.KeyScanCursor<String> cursor = node.scan(io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(1000));
+                found += cursor.getKeys().size();
+                while (!cursor.isFinished()) {
+                    cursor = node.scan(cursor, io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(1000));
+                    found += cursor.getKeys().size();
+                }
+                return found;
+            });
+            count += onNode == null ? 0 : onNode;
+        }
+        return count;
+    }
+
+    /** The port of the live master serving {@code key}'s slot now. */
+    public int masterOf(String key) {
+        int slot = io.lettuce.core.cluster.SlotHash.getSlot(key);
+        for (String line : clusterNodes()) {
+            String[] fields = line.split(" ");
+            if (!fields[2].contains("master") || fields[2].contains("fail")) {
+                continue;
+            }
+            for (int i = 8; i < fields.length; i++) {
+                String range = fields[i];
+                if (range.startsWith("[")) {
+                    continue; // a slot being migrated
+                }
+                int dash = range.indexOf('-');
+                int from = Integer.parseInt(dash < 0 ? range : range.substring(0, dash));
+                int to = dash < 0 ? from : Integer.parseInt(range.substring(dash + 1));
+                if (slot >= from && slot <= to) {
+                    return portOf(line);
+                }
+            }
+        }
+        throw new IllegalStateException("no live master serves slot " + slot + " (of " + key + ")");
+    }
+
     /** SIGKILLs one node (its replica takes over after the node timeout). */
     public void kill(int port) {
         Process process = processes.remove(port);
