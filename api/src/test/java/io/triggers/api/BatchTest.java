@@ -1,18 +1,29 @@
 package io.triggers.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.Range;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.triggers.api.RunningApi.Answer;
+import io.triggers.api.events.BatchWork;
 import io.triggers.testing.TestServers;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import reactor.core.scheduler.Scheduler;
 import tools.jackson.databind.JsonNode;
 
 /** {@code POST /v1/events/batch}: per-item results, the valid items committed and queued. */
@@ -195,5 +206,52 @@ class BatchTest {
         } finally {
             redis.shutdown();
         }
+    }
+
+    /**
+     * A batch is parsed, validated and answered on {@link BatchWork}'s threads, never on the threads
+     * every request shares (the Redis client's event loop ran whole batches' validation after their
+     * rate-limit answer, and every other request's Redis replies waited behind it): with those threads
+     * held, a single event is still answered and a batch waits; let go, the batch is answered.
+     */
+    @Test
+    void aBatchIsWorkedOnThreadsOfItsOwnNotOnTheSharedOnes() throws Exception {
+        String key = api.newUnlimitedOrganizationKey("batch-threads");
+        Scheduler batchThreads = api.context.getBean(BatchWork.class).scheduler();
+        int threads = Runtime.getRuntime().availableProcessors();
+        AtomicBoolean release = new AtomicBoolean();
+        CountDownLatch held = new CountDownLatch(threads);
+        List<Scheduler.Worker> holders = new ArrayList<>();
+        CompletableFuture<HttpResponse<String>> batch;
+        try {
+            for (int i = 0; i < threads; i++) {
+                // Each worker of the parallel scheduler is a thread of its own (handed out in turn).
+                Scheduler.Worker holder = batchThreads.createWorker();
+                holders.add(holder);
+                holder.schedule(() -> {
+                    held.countDown();
+                    // Spinning, not parking or Thread.onSpinWait: these threads are non-blocking, and BlockHound watches them.
+                    while (!release.get()) {
+                        // held
+                    }
+                });
+            }
+            assertThat(held.await(10, TimeUnit.SECONDS)).as("every batch thread held").isTrue();
+
+            batch = api.sendAsync("POST", "/v1/events/batch", key,
+                    "{\"events\":[{\"event_type\":\"a\",\"payload\":{}},{\"event_type\":\"b\",\"payload\":{}}]}", Map.of());
+            assertThat(api.send("POST", "/v1/events", key, "{\"event_type\":\"single\",\"payload\":{}}", Map.of()).status())
+                    .isEqualTo(201);
+            // Unheld, a two-event batch is answered in milliseconds.
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> !batch.isDone());
+        } finally {
+            release.set(true);
+            holders.forEach(Scheduler.Worker::dispose);
+        }
+        // The batch submitted while they were held is answered once they are free.
+        HttpResponse<String> answered = batch.get(10, TimeUnit.SECONDS);
+        assertThat(answered.statusCode()).isEqualTo(200);
+        assertThat(RunningApi.JSON.readTree(answered.body()).get("results")).hasSize(2)
+                .allSatisfy(result -> assertThat(result.get("status").intValue()).isEqualTo(201));
     }
 }

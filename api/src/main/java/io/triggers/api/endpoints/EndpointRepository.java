@@ -12,6 +12,7 @@ import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
+import io.triggers.shared.storage.StorageFailures;
 import reactor.core.publisher.Mono;
 
 /** Stored webhook endpoints. */
@@ -165,7 +166,8 @@ public final class EndpointRepository {
 
     /** Pauses the endpoint's owed deliveries (it was disabled by hand); emits how many. */
     public Mono<Long> pauseDeliveries(UUID organizationId, UUID id, Instant now) {
-        return db.sql(PAUSE).bind("now", now).bind("id", id).bind("organizationId", organizationId).fetch().rowsUpdated();
+        return db.sql(PAUSE).bind("now", now).bind("id", id).bind("organizationId", organizationId).fetch().rowsUpdated()
+                .retryWhen(StorageFailures.retryConflicts());
     }
 
     /** Makes the endpoint's paused deliveries pending again; emits them, to be queued. */
@@ -174,7 +176,8 @@ public final class EndpointRepository {
                 .map(row -> new QueueEntry(row.get("event_id", UUID.class), endpoint.id(), organizationId,
                         row.get("request_id", String.class), endpoint.rateLimitPerSecond(), endpoint.maxInFlight()))
                 .all()
-                .collectList();
+                .collectList()
+                .retryWhen(StorageFailures.retryConflicts());
     }
 
     /** The endpoint's current signing secret, decrypted; empty when there is no such endpoint. */
@@ -184,9 +187,14 @@ public final class EndpointRepository {
                 .one();
     }
 
-    /** Emits whether the endpoint existed; its deliveries go with it. */
+    /**
+     * Emits whether the endpoint existed; its deliveries go with it. The cascade locks each of them,
+     * in no order the worker's statements (which lock a few deliveries each) can follow, so it can
+     * deadlock with one; PostgreSQL then cancels one of the two, and a cancelled delete runs again.
+     */
     public Mono<Boolean> delete(UUID organizationId, UUID id) {
-        return db.sql(DELETE).bind("id", id).bind("organizationId", organizationId).fetch().rowsUpdated().map(rows -> rows > 0);
+        return db.sql(DELETE).bind("id", id).bind("organizationId", organizationId).fetch().rowsUpdated().map(rows -> rows > 0)
+                .retryWhen(StorageFailures.retryConflicts());
     }
 
     /** Emits {@code secret} once it replaced the endpoint's current one; empty when there is no such endpoint. */

@@ -75,9 +75,11 @@ public final class EventsController {
     private final JsonBodies bodies;
     private final JsonMapper json;
     private final IngestProperties ingest;
+    private final BatchWork batchWork;
 
     public EventsController(EventRepository events, EventIngestion ingestion, IdempotencyGuard idempotency,
-                            RateLimiter rateLimiter, JsonBodies bodies, JsonMapper json, IngestProperties ingest) {
+                            RateLimiter rateLimiter, JsonBodies bodies, JsonMapper json, IngestProperties ingest,
+                            BatchWork batchWork) {
         this.events = events;
         this.ingestion = ingestion;
         this.idempotency = idempotency;
@@ -85,6 +87,7 @@ public final class EventsController {
         this.bodies = bodies;
         this.json = json;
         this.ingest = ingest;
+        this.batchWork = batchWork;
     }
 
     /**
@@ -158,7 +161,8 @@ public final class EventsController {
      */
     public Mono<ResponseEntity<BatchResult>> batch(Tenant tenant, ServerWebExchange exchange) {
         String requestId = RequestIds.of(exchange);
-        return bodies.readObject(exchange.getRequest(), IngestProperties.MAX_BATCH_BYTES).flatMap(body -> {
+        // Parsed, validated and answered on BatchWork's threads, not on the event loops every request shares.
+        return bodies.readObject(exchange.getRequest(), IngestProperties.MAX_BATCH_BYTES, batchWork.scheduler()).flatMap(body -> {
             RequestFields fields = new RequestFields(body, BATCH_FIELDS);
             JsonNode items = fields.raw("events");
             if (items == null || !items.isArray()) {
@@ -173,7 +177,9 @@ public final class EventsController {
                         decision.applyTo(exchange.getResponse().getHeaders());
                         return new Granted(1 + decision.granted(), Math.max(1, decision.retryAfterSeconds()));
                     });
-            return granted.flatMap(grant -> ingestBatch(tenant, items, grant, requestId))
+            return granted.publishOn(batchWork.scheduler())
+                    .flatMap(grant -> ingestBatch(tenant, items, grant, requestId))
+                    .publishOn(batchWork.scheduler())
                     .doOnNext(result -> exchange.getAttributes().put(RequestMetrics.BATCH_RESULT, result))
                     .map(ResponseEntity::ok);
         });

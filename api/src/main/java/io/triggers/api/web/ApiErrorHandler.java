@@ -116,6 +116,13 @@ public final class ApiErrorHandler implements WebExceptionHandler {
                     exchange.getRequest().getPath().value(), sqlState(failure));
             return ApiException.validation("a value in the request cannot be stored", List.of());
         }
+        if (io.triggers.shared.storage.StorageFailures.isConflict(failure)) {
+            // A deadlock or serialization failure left after the statement's own retries: nothing was
+            // changed, and the same request later succeeds.
+            DEPENDENCY_DOWN.warn("conflict with concurrent work on {} {}: {}", exchange.getRequest().getMethod(),
+                    exchange.getRequest().getPath().value(), sqlState(failure));
+            return ApiException.serviceUnavailable("the request conflicted with concurrent work and changed nothing; retry", 1);
+        }
         if (isDependencyDown(failure)) {
             DEPENDENCY_DOWN.warn("dependency unavailable on {} {}: {}", exchange.getRequest().getMethod(),
                     exchange.getRequest().getPath().value(), failure.toString());

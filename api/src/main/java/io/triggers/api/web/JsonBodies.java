@@ -10,6 +10,7 @@ import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.StreamReadConstraints;
 import tools.jackson.core.StreamReadFeature;
@@ -65,6 +66,14 @@ public final class JsonBodies {
 
     /** The body parsed as a JSON object, or an {@link ApiException}. */
     public Mono<JsonNode> readObject(ServerHttpRequest request, long maxBytes) {
+        return readObject(request, maxBytes, null);
+    }
+
+    /**
+     * The body parsed as a JSON object on {@code parseOn} (read where its bytes arrive, parsed there
+     * when null), or an {@link ApiException}.
+     */
+    public Mono<JsonNode> readObject(ServerHttpRequest request, long maxBytes, Scheduler parseOn) {
         MediaType contentType = request.getHeaders().getContentType();
         if (contentType == null || !isJson(contentType)) {
             return Mono.error(ApiException.unsupportedMediaType("Content-Type must be application/json"));
@@ -74,10 +83,10 @@ public final class JsonBodies {
             return Mono.error(ApiException.payloadTooLarge(maxBytes));
         }
         int limit = (int) Math.min(maxBytes, Integer.MAX_VALUE - 1);
-        return DataBufferUtils.join(request.getBody(), limit)
+        Mono<DataBuffer> body = DataBufferUtils.join(request.getBody(), limit)
                 .onErrorMap(DataBufferLimitException.class, e -> ApiException.payloadTooLarge(maxBytes))
-                .switchIfEmpty(Mono.error(() -> ApiException.malformedJson("request body is required")))
-                .map(this::parse);
+                .switchIfEmpty(Mono.error(() -> ApiException.malformedJson("request body is required")));
+        return (parseOn == null ? body : body.publishOn(parseOn)).map(this::parse);
     }
 
     /** The body as a JSON object, or an empty object when the request has no body at all. */
