@@ -31,7 +31,9 @@ import java.util.regex.Pattern;
  * that many worker processes on a queue kept a backlog deep, lets them warm up, counts the webhooks
  * that arrive over {@code seconds}, and stops them (SIGTERM). Prints webhooks/s per replica count,
  * its ratio to one replica and to the waiting bound, and the CPU each process spent per webhook;
- * writes bench/results/scaling-<time>.json. Run it through bench/scaling.sh.
+ * writes bench/results/scaling-<time>.json. Run it through bench/scaling.sh, which starts it with
+ * {@code -Dsun.net.httpserver.nodelay=true}: without TCP_NODELAY the receiver's answers wait for
+ * delayed ACKs, about 40 ms each.
  */
 public final class Scaling {
 

@@ -38,7 +38,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-java -cp .triggers/bench/classes Scaling replicas="${REPLICAS:-1,2,4}" concurrency="${CONCURRENCY:-8}" endpoints="${ENDPOINTS:-64}" \
+java -Dsun.net.httpserver.nodelay=true -cp .triggers/bench/classes Scaling replicas="${REPLICAS:-1,2,4}" concurrency="${CONCURRENCY:-8}" endpoints="${ENDPOINTS:-64}" \
   receiver-delay-ms="${RECEIVER_DELAY_MS:-100}" seconds="${SECONDS_MEASURED:-30}" warmup="${WARMUP:-20}" \
   pg-host="$PGHOST" pg-port="$PGPORT" pg-user="$PGUSER" database="$DATABASE" redis-host="$REDIS_HOST" redis-port="$REDIS_PORT" \
   prefix="$PREFIX" admin-token="scaling-$STAMP-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \

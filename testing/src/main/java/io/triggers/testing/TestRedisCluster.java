@@ -114,6 +114,33 @@ public final class TestRedisCluster {
         return count;
     }
 
+    /**
+     * Deletes every key matching the glob {@code pattern} from the live masters (one DEL per key: a
+     * node's keys are in several slots), as a node restarted without persistence would have lost
+     * them; returns how many.
+     */
+    public long deleteKeys(String pattern) {
+        long deleted = 0;
+        for (int port : masters()) {
+            Long onNode = command(port, node -> {
+                long removed = 0;
+                io.lettuce.core.ScanArgs args = io.lettuce.core.ScanArgs.Builder.matches(pattern).limit(1000);
+                io.lettuce.core.KeyScanCursor<String> cursor = node.scan(args);
+                while (true) {
+                    for (String key : cursor.getKeys()) {
+                        removed += node.del(key);
+                    }
+                    if (cursor.isFinished()) {
+                        return removed;
+                    }
+                    cursor = node.scan(cursor, args);
+                }
+            });
+            deleted += onNode == null ? 0 : onNode;
+        }
+        return deleted;
+    }
+
     /** The port of the live master serving {@code key}'s slot now. */
     public int masterOf(String key) {
         int slot = io.lettuce.core.cluster.SlotHash.getSlot(key);

@@ -3,6 +3,7 @@ package io.triggers.api.endpoints;
 import io.r2dbc.spi.Readable;
 import io.triggers.shared.crypto.SecretCipher;
 import io.triggers.shared.queue.QueueEntry;
+import io.triggers.shared.storage.StorageFailures;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
@@ -12,7 +13,6 @@ import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
-import io.triggers.shared.storage.StorageFailures;
 import reactor.core.publisher.Mono;
 
 /** Stored webhook endpoints. */

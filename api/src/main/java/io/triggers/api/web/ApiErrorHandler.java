@@ -9,6 +9,7 @@ import io.triggers.api.events.IngestProperties;
 import io.triggers.api.events.RequestMetrics;
 import io.triggers.shared.logging.RequestContext;
 import io.triggers.shared.logging.ThrottledLog;
+import io.triggers.shared.storage.StorageFailures;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -116,7 +117,7 @@ public final class ApiErrorHandler implements WebExceptionHandler {
                     exchange.getRequest().getPath().value(), sqlState(failure));
             return ApiException.validation("a value in the request cannot be stored", List.of());
         }
-        if (io.triggers.shared.storage.StorageFailures.isConflict(failure)) {
+        if (StorageFailures.isConflict(failure)) {
             // A deadlock or serialization failure left after the statement's own retries: nothing was
             // changed, and the same request later succeeds.
             DEPENDENCY_DOWN.warn("conflict with concurrent work on {} {}: {}", exchange.getRequest().getMethod(),
