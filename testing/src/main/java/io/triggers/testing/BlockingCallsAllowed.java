@@ -29,9 +29,11 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *     forged by guessing the id), which reads {@code /dev/urandom} like {@code UUID.randomUUID()};</li>
  * <li>Netty 4.2's adaptive buffer allocator taking a magazine's short lock when it grows its magazines
  *     under contention (a known false positive: netty's own rules lack it; armeria added the same);</li>
- * <li>Lettuce's Redis Cluster connection provider taking its state lock, on the event loop that
- *     finished connecting to a node, to set the new node connection's auto-flush flag (a field
- *     write; seen when a master failed over and the clients connected to its replica).</li>
+ * <li>Lettuce's Redis Cluster connection provider taking its state lock (Lettuce 7 made it a
+ *     {@code ReentrantLock}; it was a {@code synchronized} block, which BlockHound does not see) to
+ *     read or fill its cache of node connections per slot, or to set a new node connection's
+ *     auto-flush flag: array reads and writes, contended when two threads route commands to a slot
+ *     at the same instant (seen after a failover, and on a busy machine in the cluster tests).</li>
  * </ul>
  */
 public final class BlockingCallsAllowed implements BlockHoundIntegration {
@@ -63,7 +65,11 @@ public final class BlockingCallsAllowed implements BlockHoundIntegration {
         builder.allowBlockingCallsInside("io.netty.resolver.dns.DnsQueryIdSpace$DnsQueryIdRange", "pushId");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$MagazineGroup", "tryExpandMagazines");
         builder.allowBlockingCallsInside("io.netty.buffer.AdaptivePoolingAllocator$Magazine", "free");
-        // Lettuce 7's PooledClusterConnectionProvider: the stateLock around setAutoFlushCommands once a node connection is up.
+        // Lettuce 7's PooledClusterConnectionProvider: every method that takes its stateLock (javap of 7.5.2).
+        for (String method : new String[] {"lambda$getWriteConnection$1", "lambda$getReadConnection$5", "getReadConnection",
+                "resetFastConnectionCache", "setAutoFlushCommands", "setPartitions", "setReadFrom"}) {
+            builder.allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider", method);
+        }
         builder.allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider$NodeConnectionPostProcessor", "lambda$apply$4");
     }
 }
