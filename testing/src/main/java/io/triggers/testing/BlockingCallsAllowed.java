@@ -33,7 +33,9 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  *     {@code ReentrantLock}; it was a {@code synchronized} block, which BlockHound does not see) to
  *     read or fill its cache of node connections per slot, or to set a new node connection's
  *     auto-flush flag: array reads and writes, contended when two threads route commands to a slot
- *     at the same instant (seen after a failover, and on a busy machine in the cluster tests).</li>
+ *     at the same instant (seen after a failover, and on a busy machine in the cluster tests); the
+ *     same kind of lock guards its slot table, rebuilt after a topology refresh, and the refresh's
+ *     connections.</li>
  * </ul>
  */
 public final class BlockingCallsAllowed implements BlockHoundIntegration {
@@ -71,5 +73,13 @@ public final class BlockingCallsAllowed implements BlockHoundIntegration {
             builder.allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider", method);
         }
         builder.allowBlockingCallsInside("io.lettuce.core.cluster.PooledClusterConnectionProvider$NodeConnectionPostProcessor", "lambda$apply$4");
+        // The same kind of lock in its topology: the slot table rebuilt after a refresh, and the refresh's own connections.
+        for (String method : new String[] {"add", "addAll", "remove", "removeAll", "retainAll", "addPartition", "clear", "reload",
+                "updateCache"}) {
+            builder.allowBlockingCallsInside("io.lettuce.core.cluster.models.partitions.Partitions", method);
+        }
+        for (String method : new String[] {"doRequest", "isEmpty", "addConnection"}) {
+            builder.allowBlockingCallsInside("io.lettuce.core.cluster.topology.Connections", method);
+        }
     }
 }
