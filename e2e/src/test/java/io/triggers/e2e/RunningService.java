@@ -44,11 +44,13 @@ final class RunningService implements AutoCloseable {
     final TestDatabase database;
     final String redisPrefix;
     final String adminToken = "admin-" + UUID.randomUUID();
-    private final ConfigurableApplicationContext api;
+    private volatile ConfigurableApplicationContext api;
+    /** Api replicas started besides the first ({@link #startApi}). */
+    private final List<ConfigurableApplicationContext> apis = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<ConfigurableApplicationContext> workers = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final List<AppProcess> workerProcesses = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, String> common;
-    private final ApiClient client;
+    private volatile ApiClient client;
     private final HttpClient workerHttp = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private final RedisClient redisClient;
     private final StatefulRedisConnection<String, String> redis;
@@ -90,18 +92,48 @@ final class RunningService implements AutoCloseable {
         common.put("server.port", "0");
         common.put("triggers.delivery.allow-private-targets", "true");
         common.putAll(extra);
-        Map<String, String> apiProperties = new HashMap<>(common);
-        apiProperties.put("triggers.admin-token", adminToken);
-        apiProperties.put("management.server.port", "0");
         // The api migrates the schema; the worker starts after it, as in production.
-        api = run(TriggersApi.application(), apiProperties);
+        api = runApi(Map.of());
         for (int i = 0; i < workerCount; i++) {
             startWorker(Map.of());
         }
-        client = new ApiClient("http://127.0.0.1:" + api.getEnvironment().getProperty("local.server.port"));
+        client = clientOf(api);
         // The tests' own look into Redis (streamEntryOf, isPending, ...) reads the standalone test Redis.
         redisClient = cluster == null ? RedisClient.create(servers.redisUri()) : null;
         redis = cluster == null ? redisClient.connect() : null;
+    }
+
+    private ConfigurableApplicationContext runApi(Map<String, String> extra) {
+        Map<String, String> apiProperties = new HashMap<>(common);
+        apiProperties.put("triggers.admin-token", adminToken);
+        apiProperties.put("management.server.port", "0");
+        apiProperties.putAll(extra);
+        return run(TriggersApi.application(), apiProperties);
+    }
+
+    private static ApiClient clientOf(ConfigurableApplicationContext api) {
+        return new ApiClient("http://127.0.0.1:" + api.getEnvironment().getProperty("local.server.port"));
+    }
+
+    /**
+     * Starts one more api replica on the same database and Redis, with extra settings on top of the
+     * service's, and returns a client of it (the service's own calls still go to the first).
+     */
+    ApiClient startApi(Map<String, String> extra) {
+        ConfigurableApplicationContext replica = runApi(extra);
+        apis.add(replica);
+        return clientOf(replica);
+    }
+
+    /**
+     * A rolling update of the api: starts a replica with extra settings on top of the service's,
+     * stops the one the service's calls went to, and sends them to the new one from now on.
+     */
+    void replaceApi(Map<String, String> extra) {
+        ConfigurableApplicationContext replaced = api;
+        api = runApi(extra);
+        client = clientOf(api);
+        replaced.close();
     }
 
     /** Starts one more worker replica, with extra settings on top of the service's. */
@@ -348,6 +380,7 @@ final class RunningService implements AutoCloseable {
         long clusterKeys = cluster == null ? -1 : keysOnCluster();
         workerProcesses.forEach(AppProcess::close);
         workers.forEach(ConfigurableApplicationContext::close);
+        apis.forEach(ConfigurableApplicationContext::close);
         api.close();
         if (redis != null) {
             redis.close();

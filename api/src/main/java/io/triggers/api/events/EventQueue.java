@@ -6,9 +6,12 @@ import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.queue.QueueKeys;
 import io.triggers.shared.queue.QueueScripts;
+import io.triggers.shared.queue.ShardLayouts;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -22,7 +25,9 @@ import reactor.core.publisher.Mono;
  * Queues committed deliveries (one entry per event and endpoint) in Redis, in the shard of their
  * organization, with the ENQUEUE script (which also wakes the workers). A failure does not fail
  * the request: the event is already committed, and PostgreSQL, not Redis, is the record of what
- * must be delivered (the worker's reconciler queues what Redis lost).
+ * must be delivered (the worker's reconciler queues what Redis lost). While the shard count changes
+ * (see {@link ShardLayouts}), deliveries queued again (replay) are first looked for in the
+ * organization's shards of the other layouts, and endpoint limits are told to all of them.
  */
 @Component
 public final class EventQueue {
@@ -31,15 +36,19 @@ public final class EventQueue {
     private static final ThrottledLog NOT_QUEUED = new ThrottledLog(log, Duration.ofSeconds(10));
     private static final RedisScript<Long> ENQUEUE = RedisScript.of(QueueScripts.ENQUEUE.source(), Long.class);
     private static final RedisScript<Long> DESCRIBE = RedisScript.of(QueueScripts.DESCRIBE.source(), Long.class);
+    private static final RedisScript<String> PRESENT = RedisScript.of(QueueScripts.PRESENT.source(), String.class);
 
     private final ReactiveStringRedisTemplate redis;
     private final QueueKeys keys;
     private final EventRepository events;
+    private final ShardLayouts layouts;
 
-    public EventQueue(ReactiveStringRedisTemplate redis, RedisKeysProperties redisKeys, EventRepository events) {
+    public EventQueue(ReactiveStringRedisTemplate redis, RedisKeysProperties redisKeys, EventRepository events,
+                      ShardLayoutAnnouncer layouts) {
         this.redis = redis;
         this.keys = redisKeys.queueKeys();
         this.events = events;
+        this.layouts = layouts.layouts();
     }
 
     /**
@@ -63,17 +72,31 @@ public final class EventQueue {
                 .then();
     }
 
-    /** Queues every delivery still owed of the events (after a replay), tagged with {@code requestId}. */
+    /**
+     * Queues every delivery still owed of the events (after a replay), tagged with {@code requestId}:
+     * those queued already, in this layout's shard or another's, are left alone.
+     */
     public Mono<Void> enqueueOwed(List<UUID> eventIds, String requestId) {
-        return events.owed(eventIds, requestId).flatMap(this::enqueueAll);
+        return events.owed(eventIds, requestId)
+                .flatMap(owed -> queuedElsewhere(owed).flatMap(queued -> enqueueAll(ShardLayouts.without(owed, queued))));
     }
 
-    /** Tells the queue an endpoint's limits at once (they also travel with every delivery queued). */
+    /** The deliveries queued in the organization's shard of another layout (none while one layout is in use). */
+    private Mono<Set<QueueEntry>> queuedElsewhere(List<QueueEntry> entries) {
+        Set<QueueEntry> queued = new HashSet<>();
+        return Flux.fromIterable(layouts.elsewhere(entries).entrySet())
+                .concatMap(shard -> redis.execute(PRESENT, List.of(keys.ready(shard.getKey())),
+                                ShardLayouts.presentArguments(keys, shard.getKey(), shard.getValue()))
+                        .doOnNext(reply -> ShardLayouts.collectPresent(shard.getValue(), reply, queued)))
+                .then(Mono.fromSupplier(() -> queued));
+    }
+
+    /** Tells the queue an endpoint's limits at once (they also travel with every delivery queued), in each layout's shard. */
     public Mono<Void> describe(UUID organizationId, UUID endpointId, Integer rateLimitPerSecond, int maxInFlight) {
-        int shard = keys.shardOf(organizationId);
-        return redis.execute(DESCRIBE, List.of(keys.ready(shard)), List.of(keys.base(shard), organizationId.toString(),
+        return Flux.fromIterable(layouts.shardsOf(organizationId))
+                .concatMap(shard -> redis.execute(DESCRIBE, List.of(keys.ready(shard)), List.of(keys.base(shard), organizationId.toString(),
                         endpointId.toString(), rateLimitPerSecond == null ? "" : rateLimitPerSecond.toString(),
-                        Integer.toString(maxInFlight)))
+                        Integer.toString(maxInFlight))))
                 .then();
     }
 }

@@ -1,6 +1,8 @@
 package io.triggers.shared.config;
 
 import io.triggers.shared.queue.QueueKeys;
+import io.triggers.shared.queue.ShardLayouts;
+import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -9,11 +11,20 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *
  * @param keyPrefix prefix of every key ({@code TRIGGERS_REDIS_KEY_PREFIX}, default {@code triggers})
  * @param shards    how many shards organizations are spread over ({@code TRIGGERS_REDIS_SHARDS}, default 16);
- *                  each is one Redis Cluster slot, so more shards spread the queue over more nodes. The api and
- *                  every worker must agree, and it must not change while anything is queued.
+ *                  each is one Redis Cluster slot, so more shards spread the queue over more nodes. It may
+ *                  change at any time, replica by replica: see {@link ShardLayouts}
+ * @param layoutStaleAfter how long after the last replica that used a shard count stopped announcing it that count
+ *                  counts as no longer in use ({@code TRIGGERS_REDIS_LAYOUT_STALE_AFTER}, default 1m); its
+ *                  shards are still drained, and it is forgotten once they are
  */
 @ConfigurationProperties("triggers.redis")
-public record RedisKeysProperties(@DefaultValue("triggers") String keyPrefix, @DefaultValue("16") int shards) {
+public record RedisKeysProperties(@DefaultValue("triggers") String keyPrefix, @DefaultValue("16") int shards,
+                                  @DefaultValue("1m") Duration layoutStaleAfter) {
+
+    /** This replica's view of the shard layouts in use (one per application). */
+    public ShardLayouts newShardLayouts() {
+        return new ShardLayouts(shards, layoutStaleAfter);
+    }
 
     /** The queue's key names under this prefix. */
     public QueueKeys queueKeys() {

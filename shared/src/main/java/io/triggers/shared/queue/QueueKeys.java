@@ -26,7 +26,9 @@ import java.util.UUID;
  * </ul>
  * where {@code <base>} is {@code <prefix>:{<prefix>.<shard>}:}. Outside the shards:
  * {@code <prefix>:dead} (the dead-letter stream), {@code <prefix>:wake} (the channel the api
- * publishes a shard number on when an endpoint gets work), {@code <prefix>:lock:<name>}.
+ * publishes a shard number on when an endpoint gets work), {@code <prefix>:lock:<name>}, and
+ * {@code <prefix>:layouts} (hash: each shard count in use to when a replica last announced it; see
+ * {@link ShardLayouts}).
  *
  * @param prefix the key prefix, without the trailing colon
  * @param shards how many shards organizations are spread over
@@ -36,17 +38,25 @@ public record QueueKeys(String prefix, int shards) {
     /** The consumer group of every endpoint stream. */
     public static final String GROUP = "deliverers";
 
+    /** The most shards there can be (as many as Redis Cluster has slots). */
+    public static final int MAX_SHARDS = 16384;
+
     public QueueKeys {
         if (prefix == null || prefix.isBlank() || prefix.contains("{") || prefix.contains("}")) {
             throw new IllegalArgumentException("the Redis key prefix must not be blank nor contain braces");
         }
-        if (shards < 1 || shards > 16384) {
+        if (shards < 1 || shards > MAX_SHARDS) {
             throw new IllegalArgumentException("triggers.redis.shards must be between 1 and 16384");
         }
     }
 
     /** The shard an organization's deliveries are queued in. */
     public int shardOf(UUID organizationId) {
+        return shardOf(organizationId, shards);
+    }
+
+    /** The shard an organization's deliveries are queued in when there are {@code shards} shards. */
+    public static int shardOf(UUID organizationId, int shards) {
         return Math.floorMod(organizationId.getLeastSignificantBits() ^ organizationId.getMostSignificantBits(), shards);
     }
 
@@ -78,6 +88,11 @@ public record QueueKeys(String prefix, int shards) {
     /** The channel a shard number is published on when an endpoint of it gets work. */
     public String wake() {
         return prefix + ":wake";
+    }
+
+    /** The hash of shard layouts in use: shard count to when a replica last announced it (Unix ms). */
+    public String layouts() {
+        return prefix + ":layouts";
     }
 
     /** A lock held by one worker replica at a time. */

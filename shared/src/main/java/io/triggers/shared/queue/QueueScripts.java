@@ -23,7 +23,11 @@ public enum QueueScripts {
     /** Extends leases of deliveries still being worked on. */
     RENEW("renew"),
     /** Counts what the shard holds, by state. */
-    STATS("stats");
+    STATS("stats"),
+    /** Tells which deliveries are queued in the shard (while the shard count changes). */
+    PRESENT("present"),
+    /** Lists the organizations with anything queued in the shard (to tell when a previous layout has drained). */
+    ORGANIZATIONS("organizations");
 
     private final String source;
 

@@ -23,12 +23,17 @@ public abstract class PeriodicJob implements SmartLifecycle {
 
     protected abstract Duration every();
 
+    /** When the first run is, after start: after {@link #every()} unless a job says otherwise. */
+    protected Duration first() {
+        return every();
+    }
+
     /** One run. */
     protected abstract Mono<?> tick();
 
     @Override
     public final void start() {
-        schedule = Periodically.run(every(), this::tick, log, what);
+        schedule = Periodically.run(first(), every(), this::tick, log, what);
     }
 
     @Override

@@ -17,11 +17,16 @@ public final class Periodically {
     private Periodically() {
     }
 
-    /** Starts the schedule; dispose the result to stop it. */
+    /** Starts the schedule, first run after {@code every}; dispose the result to stop it. */
     public static Disposable run(Duration every, Supplier<Mono<?>> task, Logger log, String what) {
+        return run(every, every, task, log, what);
+    }
+
+    /** Starts the schedule, first run after {@code first}; dispose the result to stop it. */
+    public static Disposable run(Duration first, Duration every, Supplier<Mono<?>> task, Logger log, String what) {
         // During an outage every run fails: one line per 10 s is enough.
         ThrottledLog failures = new ThrottledLog(log, Duration.ofSeconds(10));
-        return Flux.interval(every)
+        return Flux.interval(first, every)
                 .onBackpressureDrop()
                 .concatMap(tick -> Mono.defer(task).onErrorResume(e -> {
                     failures.warn("{} failed, trying again next time: {}", what, e.toString());

@@ -7,15 +7,18 @@ import io.lettuce.core.XAddArgs;
 import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.queue.QueueKeys;
 import io.triggers.shared.queue.QueueScripts;
+import io.triggers.shared.queue.ShardLayouts;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -24,7 +27,8 @@ import reactor.core.publisher.Mono;
  * The worker's side of the queue: every call is one of the queue's Lua scripts (see
  * {@link QueueKeys} for the layout and the scripts for what each does), on one shard's keys.
  * Scripts are called by their SHA1 and sent whole only when Redis does not know them (after a
- * restart).
+ * restart). Whatever goes over every shard goes over those of every shard layout known (see
+ * {@link ShardLayouts}).
  */
 public final class DeliveryQueue {
 
@@ -47,11 +51,16 @@ public final class DeliveryQueue {
 
     private final RedisConnections redis;
     private final QueueKeys keys;
+    private final ShardLayouts layouts;
     private final Map<QueueScripts, String> shas = new EnumMap<>(QueueScripts.class);
 
-    public DeliveryQueue(RedisConnections redis, QueueKeys keys) {
+    public DeliveryQueue(RedisConnections redis, QueueKeys keys, ShardLayouts layouts) {
+        if (layouts.own() != keys.shards()) {
+            throw new IllegalArgumentException("the shard layouts are not those of the queue's keys");
+        }
         this.redis = redis;
         this.keys = keys;
+        this.layouts = layouts;
         for (QueueScripts script : QueueScripts.values()) {
             shas.put(script, sha1(script.source()));
         }
@@ -59,6 +68,11 @@ public final class DeliveryQueue {
 
     public QueueKeys keys() {
         return keys;
+    }
+
+    /** The shard layouts in use (how many shards to look at). */
+    public ShardLayouts layouts() {
+        return layouts;
     }
 
     /**
@@ -114,17 +128,53 @@ public final class DeliveryQueue {
         return eval(QueueScripts.RENEW, shard, args.toArray(String[]::new)).map(reply -> ((Number) reply).longValue());
     }
 
-    /** Queues the deliveries that are not queued already (one call per shard); emits how many it queued. */
+    /**
+     * Queues the deliveries that are not queued already (one call per shard); emits how many it
+     * queued. While another shard layout is known, those queued in the organization's shard of that
+     * layout are left alone too.
+     */
     public Mono<Long> enqueue(List<QueueEntry> entries) {
-        return Flux.fromIterable(QueueEntry.byShard(keys, entries))
+        return queuedElsewhere(entries)
+                .flatMapMany(queued -> Flux.fromIterable(QueueEntry.byShard(keys, ShardLayouts.without(entries, queued))))
                 .concatMap(batch -> eval(QueueScripts.ENQUEUE, batch.shard(), batch.enqueueArguments(keys)))
                 .reduce(0L, (sum, reply) -> sum + ((Number) reply).longValue());
+    }
+
+    /** The deliveries that are queued in a shard of another layout (none while one layout is in use). */
+    private Mono<Set<QueueEntry>> queuedElsewhere(List<QueueEntry> entries) {
+        Map<Integer, List<QueueEntry>> elsewhere = layouts.elsewhere(entries);
+        Set<QueueEntry> queued = new HashSet<>();
+        return Flux.fromIterable(elsewhere.entrySet())
+                .concatMap(shard -> eval(QueueScripts.PRESENT, shard.getKey(),
+                                ShardLayouts.presentArguments(keys, shard.getKey(), shard.getValue()).toArray(String[]::new))
+                        .doOnNext(reply -> ShardLayouts.collectPresent(shard.getValue(), text(reply), queued)))
+                .then(Mono.fromSupplier(() -> queued));
+    }
+
+    /** Announces this replica's shard layout and takes in every layout announced. */
+    public Mono<Void> announceLayout() {
+        return redis.reactive().hset(keys.layouts(), layouts.ownField(), Long.toString(System.currentTimeMillis()))
+                .then(redis.reactive().hgetall(keys.layouts()).collectMap(kv -> kv.getKey(), kv -> kv.getValue()))
+                .doOnNext(layouts::update)
+                .then();
+    }
+
+    /** Forgets shard layouts that are no longer in use and whose shards have drained. */
+    public Mono<Long> forgetLayouts(List<Integer> shardCounts) {
+        return redis.reactive().hdel(keys.layouts(), shardCounts.stream().map(String::valueOf).toArray(String[]::new));
+    }
+
+    /** The organizations with anything queued in a shard. */
+    public Flux<UUID> organizationsIn(int shard) {
+        return eval(QueueScripts.ORGANIZATIONS, shard, keys.base(shard))
+                .flatMapIterable(reply -> text(reply).isEmpty() ? List.<String>of() : List.of(text(reply).split(",")))
+                .map(UUID::fromString);
     }
 
     /** What every shard holds, added up. */
     public Mono<Stats> stats() {
         String now = Long.toString(System.currentTimeMillis());
-        return Flux.range(0, keys.shards())
+        return Flux.range(0, layouts.consumed())
                 .concatMap(shard -> eval(QueueScripts.STATS, shard, keys.base(shard), now))
                 .map(reply -> {
                     List<?> values = (List<?>) reply;
@@ -156,14 +206,14 @@ public final class DeliveryQueue {
 
     /** Whether every shard still has its marker (see {@link QueueKeys#intact}): false when any lost its keys. */
     public Mono<Boolean> intact() {
-        return Flux.range(0, keys.shards())
+        return Flux.range(0, layouts.consumed())
                 .concatMap(shard -> redis.reactive().exists(keys.intact(shard)))
                 .all(exists -> exists == 1);
     }
 
     /** Sets every shard's marker. */
     public Mono<Void> markIntact(String walk) {
-        return Flux.range(0, keys.shards())
+        return Flux.range(0, layouts.consumed())
                 .concatMap(shard -> redis.reactive().set(keys.intact(shard), walk))
                 .then();
     }
@@ -191,7 +241,11 @@ public final class DeliveryQueue {
     }
 
     private static ScriptOutputType outputType(QueueScripts script) {
-        return script == QueueScripts.STATS || script == QueueScripts.PICK ? ScriptOutputType.MULTI : ScriptOutputType.INTEGER;
+        return switch (script) {
+            case STATS, PICK -> ScriptOutputType.MULTI;
+            case PRESENT, ORGANIZATIONS -> ScriptOutputType.VALUE;
+            default -> ScriptOutputType.INTEGER;
+        };
     }
 
     private static String text(Object value) {

@@ -28,6 +28,6 @@ class QueueConfiguration {
 
     @Bean
     DeliveryQueue deliveryQueue(RedisConnections queueRedis, RedisKeysProperties redisKeys) {
-        return new DeliveryQueue(queueRedis, redisKeys.queueKeys());
+        return new DeliveryQueue(queueRedis, redisKeys.queueKeys(), redisKeys.newShardLayouts());
     }
 }

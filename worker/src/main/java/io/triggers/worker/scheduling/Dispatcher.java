@@ -2,6 +2,8 @@ package io.triggers.worker.scheduling;
 
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.triggers.shared.logging.ThrottledLog;
+import io.triggers.shared.queue.QueueKeys;
+import io.triggers.shared.queue.ShardLayouts;
 import io.triggers.worker.WorkerProperties;
 import io.triggers.worker.delivery.DeliveryProcessor;
 import io.triggers.worker.queue.DeliveryQueue;
@@ -10,6 +12,7 @@ import io.triggers.worker.queue.Picked;
 import io.triggers.worker.queue.RedisConnections;
 import io.triggers.worker.storage.DatabaseGate;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +38,9 @@ import reactor.core.publisher.Mono;
  * endpoints (see pick.lua). Between shards, each round asks first the shard with the fewest
  * deliveries in flight here (ties in turn): when the slots are all taken and come free one by one,
  * a shard whose organizations send a little gets its next delivery started before a shard with a
- * backlog takes another slot, instead of waiting for its turn in a rotation.
+ * backlog takes another slot, instead of waiting for its turn in a rotation. The shards are those
+ * of every shard layout known ({@link ShardLayouts#consumed()}, looked up each round), so what an
+ * earlier shard count queued drains while the count changes.
  *
  * <p>Stopping (SIGTERM) is graceful: no new picks, deliveries in flight get up to
  * {@code shutdown-timeout} to finish, and the rest are handed out again when their leases run out.
@@ -54,11 +59,12 @@ public final class Dispatcher implements SmartLifecycle {
     private final InFlight inFlight;
     private final WorkerProperties properties;
     private final DatabaseGate gate;
-    private final int shards;
-    /** Per shard: 1 when something happened that may give this replica work there. */
-    private final AtomicIntegerArray poked;
-    private final long[] nextLook;
-    private final boolean[] busy;
+    private final ShardLayouts layouts;
+    /** Per shard (of every shard there can be): 1 when something happened that may give this replica work there. */
+    private final AtomicIntegerArray poked = new AtomicIntegerArray(QueueKeys.MAX_SHARDS);
+    /** Per shard, for the dispatcher's thread only; grown when more shards are to be looked at. */
+    private long[] nextLook = new long[0];
+    private boolean[] busy = new boolean[0];
     /** Counts events that may give this replica work; the dispatcher sleeps until it changes (lock-free: signalled from event loops). */
     private final AtomicLong changes = new AtomicLong();
     private volatile boolean running;
@@ -74,15 +80,12 @@ public final class Dispatcher implements SmartLifecycle {
         this.inFlight = inFlight;
         this.properties = properties;
         this.gate = gate;
-        this.shards = queue.keys().shards();
-        this.poked = new AtomicIntegerArray(shards);
-        this.nextLook = new long[shards];
-        this.busy = new boolean[shards];
+        this.layouts = queue.layouts();
     }
 
     /** Something may have work for this replica in {@code shard}: look there on the next round. */
     public void poke(int shard) {
-        if (shard >= 0 && shard < shards) {
+        if (shard >= 0 && shard < QueueKeys.MAX_SHARDS) {
             poked.set(shard, 1);
         }
         signal();
@@ -123,27 +126,33 @@ public final class Dispatcher implements SmartLifecycle {
         } catch (RuntimeException e) {
             log.debug("could not delete the legacy stream: {}", e.toString());
         }
-        for (int shard = 0; shard < shards; shard++) {
-            poked.set(shard, 1);
-        }
         Thread loop = new Thread(this::run, "triggers-dispatcher");
         loop.setDaemon(true);
         thread = loop;
         loop.start();
-        log.info("dispatching from {} shards (concurrency {}, lease {})", shards, properties.concurrency(), properties.lease());
+        log.info("dispatching from {} shards (concurrency {}, lease {})", layouts.consumed(), properties.concurrency(), properties.lease());
     }
 
     private void run() {
         int first = 0;
-        int[] order = new int[shards];
-        int[] load = new int[shards];
+        int[] order = new int[0];
+        int[] load = new int[0];
         while (running) {
+            int shards = layouts.consumed();
+            if (shards > nextLook.length) {
+                // A shard looked at for the first time is looked at at once (its nextLook is 0).
+                nextLook = Arrays.copyOf(nextLook, shards);
+                busy = Arrays.copyOf(busy, shards);
+                order = new int[shards];
+                load = new int[shards];
+            }
+            first = first % shards;
             long seen = changes.get();
             long wakeAt = System.currentTimeMillis() + properties.readBlock().toMillis();
             boolean pickedAny = false;
             if (gate.isOpen()) {
                 try {
-                    orderByLoad(first, inFlight::inShard, order, load);
+                    orderByLoad(first, shards, inFlight::inShard, order, load);
                     for (int i = 0; i < shards && running; i++) {
                         int shard = order[i];
                         int free = properties.concurrency() - inFlight.size();
@@ -178,11 +187,10 @@ public final class Dispatcher implements SmartLifecycle {
     }
 
     /**
-     * Fills {@code order} with the shards {@code 0..order.length-1}, fewest deliveries in flight
-     * ({@code inFlight}) first, ties in turn from {@code first}; {@code load} is scratch space.
+     * Fills {@code order[0..shards-1]} with the shards {@code 0..shards-1}, fewest deliveries in
+     * flight ({@code inFlight}) first, ties in turn from {@code first}; {@code load} is scratch space.
      */
-    static void orderByLoad(int first, IntUnaryOperator inFlight, int[] order, int[] load) {
-        int shards = order.length;
+    static void orderByLoad(int first, int shards, IntUnaryOperator inFlight, int[] order, int[] load) {
         for (int i = 0; i < shards; i++) {
             int shard = (first + i) % shards;
             int inShard = inFlight.applyAsInt(shard);

@@ -1,6 +1,7 @@
 package io.triggers.worker.scheduling;
 
 import io.triggers.shared.logging.ThrottledLog;
+import io.triggers.shared.queue.QueueKeys;
 import io.triggers.worker.WorkerProperties;
 import io.triggers.worker.queue.DeliveryQueue;
 import io.triggers.worker.queue.Picked;
@@ -48,7 +49,7 @@ public final class InFlight implements SmartLifecycle {
     InFlight(DeliveryQueue queue, WorkerProperties properties) {
         this.queue = queue;
         this.properties = properties;
-        this.perShard = new AtomicIntegerArray(queue.keys().shards());
+        this.perShard = new AtomicIntegerArray(QueueKeys.MAX_SHARDS); // any shard of any layout
     }
 
     private static String key(Picked delivery) {

@@ -7,6 +7,7 @@ import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.queue.QueueKeys;
+import io.triggers.shared.queue.ShardLayouts;
 import io.triggers.testing.TestServers;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +49,7 @@ class DeliveryQueueTest {
 
     /** One shard, so every organization competes in it. */
     private static DeliveryQueue queue() {
-        return new DeliveryQueue(redis, new QueueKeys(TestServers.get().newRedisPrefix(), 1));
+        return new DeliveryQueue(redis, new QueueKeys(TestServers.get().newRedisPrefix(), 1), new ShardLayouts(1, Duration.ofMinutes(1)));
     }
 
     private static List<QueueEntry> enqueue(DeliveryQueue queue, UUID organization, UUID endpoint, int count, Integer rate) {

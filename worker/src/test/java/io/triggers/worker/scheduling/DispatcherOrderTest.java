@@ -16,7 +16,7 @@ class DispatcherOrderTest {
         int[] load = new int[4];
 
         for (int first = 0; first < 4; first++) {
-            Dispatcher.orderByLoad(first, shard -> inFlight[shard], order, load);
+            Dispatcher.orderByLoad(first, order.length, shard -> inFlight[shard], order, load);
             assertThat(order[3]).as("turn starting at %d", first).isEqualTo(1);
             assertThat(order[2]).as("turn starting at %d", first).isEqualTo(3);
         }
@@ -27,7 +27,7 @@ class DispatcherOrderTest {
         int[] order = new int[4];
         int[] load = new int[4];
 
-        Dispatcher.orderByLoad(2, shard -> 5, order, load);
+        Dispatcher.orderByLoad(2, order.length, shard -> 5, order, load);
 
         assertThat(order).containsExactly(2, 3, 0, 1);
     }
@@ -38,7 +38,7 @@ class DispatcherOrderTest {
         int[] order = new int[4];
         int[] load = new int[4];
 
-        Dispatcher.orderByLoad(2, shard -> inFlight[shard], order, load);
+        Dispatcher.orderByLoad(2, order.length, shard -> inFlight[shard], order, load);
 
         assertThat(order).containsExactly(3, 1, 2, 0);
     }
