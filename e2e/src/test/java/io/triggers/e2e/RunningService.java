@@ -193,6 +193,11 @@ final class RunningService implements AutoCloseable {
         return List.copyOf(workers);
     }
 
+    /** A client of the api replica the service's own calls go to. */
+    ApiClient client() {
+        return client;
+    }
+
     /** The api application. */
     ConfigurableApplicationContext api() {
         return api;
