@@ -25,7 +25,7 @@ scripts/build-if-stale.sh
 API_JAR=$(ls api/target/triggers-api-*-exec.jar | head -1)
 WORKER_JAR=$(ls worker/target/triggers-worker-*-exec.jar | head -1)
 mkdir -p .triggers/bench/classes
-javac -d .triggers/bench/classes bench/Scaling.java
+javac -d .triggers/bench/classes bench/BenchSupport.java bench/Scaling.java
 
 STAMP=$(date +%s)
 DATABASE=triggers_scaling_$STAMP
