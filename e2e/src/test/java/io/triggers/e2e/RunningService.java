@@ -366,6 +366,11 @@ final class RunningService implements AutoCloseable {
         return queue().entriesOf(eventId).stream().anyMatch(this::isPending);
     }
 
+    /** A hash of this service's, read from whichever Redis it runs on. */
+    Map<String, String> hgetall(String key) {
+        return cluster != null ? cluster.hgetall(key) : standaloneRedis().sync().hgetall(key);
+    }
+
     /** How many of this service's keys the Redis Cluster it runs on holds. */
     long keysOnCluster() {
         if (cluster == null) {

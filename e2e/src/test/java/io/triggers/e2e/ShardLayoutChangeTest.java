@@ -7,6 +7,7 @@ import io.triggers.api.events.ShardLayoutAnnouncer;
 import io.triggers.shared.queue.QueueKeys;
 import io.triggers.shared.queue.ShardLayouts;
 import io.triggers.testing.TestQueue;
+import io.triggers.testing.TestRedisCluster;
 import io.triggers.testing.WebhookReceiver;
 import io.triggers.worker.queue.DeliveryQueue;
 import java.sql.Connection;
@@ -27,12 +28,14 @@ import org.springframework.context.ConfigurableApplicationContext;
  * Changing {@code TRIGGERS_REDIS_SHARDS} on a running service, replica by replica, with deliveries
  * waiting for their retries: new deliveries go to the new layout, what the old one queued is
  * delivered from where it is (on its own schedule, never queued a second time by the reconciler),
- * and the old layout is forgotten once it has drained.
+ * and the old layout is forgotten once it has drained; on one Redis and on a Redis Cluster.
  */
 class ShardLayoutChangeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(30);
     private static final int ORGANIZATIONS = 8;
+    /** No reconciler run: what the old layout queued must be delivered from where it is. */
+    private static final Map<String, String> NO_RECONCILER = Map.of("triggers.reconciler.every", "1h");
 
     /** An organization of the test: its key and id. */
     private record Organization(String key, UUID id) {
@@ -117,10 +120,19 @@ class ShardLayoutChangeTest {
 
     @Test
     void shrinkingTheShardCountDrainsTheShardsOnlyTheOldLayoutHad() throws Exception {
+        shrinkFrom8To2(RunningService.with(settings(8, NO_RECONCILER)));
+    }
+
+    @Test
+    void shrinkingOnARedisClusterDrainsLikewise() throws Exception {
+        TestRedisCluster cluster = TestRedisCluster.get();
+        cluster.awaitHealthy();
+        shrinkFrom8To2(RunningService.with(settings(8, NO_RECONCILER)).onCluster(cluster));
+    }
+
+    private static void shrinkFrom8To2(RunningService.Builder builder) throws Exception {
         AtomicBoolean up = new AtomicBoolean(false);
-        // No reconciler run in this test: what the old layout queued must be delivered from where it is.
-        Map<String, String> noReconciler = Map.of("triggers.reconciler.every", "1h");
-        try (RunningService service = RunningService.start(settings(8, noReconciler));
+        try (RunningService service = builder.start();
              WebhookReceiver receiver = WebhookReceiver.start().respondWith(request -> up.get() ? 200 : 500)) {
             List<Organization> organizations = organizations(service, receiver);
             Map<String, Organization> waiting = ingest(service, organizations, 2);
@@ -130,7 +142,7 @@ class ShardLayoutChangeTest {
 
             service.replaceApi(Map.of("triggers.redis.shards", "2"));
             ConfigurableApplicationContext oldWorker = service.worker();
-            ConfigurableApplicationContext newWorker = service.startWorker(settings(2, noReconciler));
+            ConfigurableApplicationContext newWorker = service.startWorker(settings(2, NO_RECONCILER));
             service.stopWorker(oldWorker, null);
             ShardLayouts layouts = newWorker.getBean(DeliveryQueue.class).layouts();
             Map<String, Organization> fresh = ingest(service, organizations, 1);
@@ -171,7 +183,7 @@ class ShardLayoutChangeTest {
     }
 
     private static Map<String, String> registry(RunningService service) {
-        return service.redis().commands().hgetall(service.redisPrefix + ":layouts");
+        return service.hgetall(service.redisPrefix + ":layouts");
     }
 
     /** Per event, how many attempts the receiver answered with 200. */

@@ -141,6 +141,11 @@ public final class TestRedisCluster {
         return deleted;
     }
 
+    /** A hash's fields and values, read from the master serving it. */
+    public java.util.Map<String, String> hgetall(String key) {
+        return command(masterOf(key), node -> node.hgetall(key));
+    }
+
     /** The port of the live master serving {@code key}'s slot now. */
     public int masterOf(String key) {
         int slot = io.lettuce.core.cluster.SlotHash.getSlot(key);
