@@ -154,6 +154,35 @@ final class BenchSupport {
         return out;
     }
 
+    /**
+     * Starts a webhook receiver on a free loopback port that answers 200 after {@code delayMs} (0: at
+     * once) on {@code threads} threads, counting what it received; returns its URL ending in {@code path}.
+     */
+    static String startReceiver(int delayMs, int threads, java.util.concurrent.atomic.AtomicLong received, String path) throws IOException {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 1024);
+        server.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(threads));
+        server.createContext("/", exchange -> {
+            try (exchange) {
+                exchange.getRequestBody().readAllBytes();
+                if (delayMs > 0) {
+                    try {
+                        Thread.sleep(delayMs);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                received.incrementAndGet();
+                byte[] answer = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, answer.length);
+                try (java.io.OutputStream out = exchange.getResponseBody()) {
+                    out.write(answer);
+                }
+            }
+        });
+        server.start();
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
     /** utime + stime of a process, in clock ticks (USER_HZ, 100 a second). */
     static long cpuTicks(Process process) throws IOException {
         String stat = Files.readString(Path.of("/proc/" + process.pid() + "/stat"));

@@ -1,7 +1,3 @@
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -13,7 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -51,7 +46,7 @@ public final class Capacity {
 
     private void run() throws Exception {
         int events = bench.number("events", 20000);
-        String receiver = startReceiver();
+        String receiver = BenchSupport.startReceiver(0, 16, received, "/capacity");
         String api = bench.startApi("capacity-api").url();
         String key = bench.organization(api, "capacity");
         bench.post(api + "/v1/endpoints", key, "{\"url\":\"" + receiver + "\"}", 201);
@@ -201,24 +196,6 @@ public final class Capacity {
             }
             bench.post(api + "/v1/events/batch", key, batch.append("]}").toString(), 200);
         }
-    }
-
-    private String startReceiver() throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
-        server.setExecutor(Executors.newFixedThreadPool(16));
-        server.createContext("/", exchange -> {
-            try (exchange) {
-                exchange.getRequestBody().readAllBytes();
-                received.incrementAndGet();
-                byte[] answer = "{}".getBytes(StandardCharsets.UTF_8);
-                exchange.sendResponseHeaders(200, answer.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(answer);
-                }
-            }
-        });
-        server.start();
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/capacity";
     }
 
     private String psql(String sql) throws Exception {

@@ -1,15 +1,9 @@
-import com.sun.net.httpserver.HttpServer;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -52,7 +46,7 @@ public final class Scaling {
         for (String count : args.getOrDefault("replicas", "1,2,4").split(",")) {
             replicaCounts.add(Integer.parseInt(count.trim()));
         }
-        String receiver = startReceiver(delayMs, Math.max(64, replicaCounts.stream().mapToInt(Integer::intValue).max().orElse(1) * concurrency * 2));
+        String receiver = BenchSupport.startReceiver(delayMs, Math.max(64, replicaCounts.stream().mapToInt(Integer::intValue).max().orElse(1) * concurrency * 2), received, "/scaling");
         BenchSupport.App apiApp = bench.startApi("scaling-api");
         String api = apiApp.url();
         Process apiProcess = apiApp.process();
@@ -136,28 +130,5 @@ public final class Scaling {
         results.put("steps", steps);
         Path out = bench.write("scaling", results);
         BenchSupport.say("results: " + out);
-    }
-
-    private String startReceiver(int delayMs, int threads) throws IOException {
-        HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 1024);
-        server.setExecutor(Executors.newFixedThreadPool(threads));
-        server.createContext("/", exchange -> {
-            try (exchange) {
-                exchange.getRequestBody().readAllBytes();
-                try {
-                    Thread.sleep(delayMs);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-                received.incrementAndGet();
-                byte[] answer = "{}".getBytes(StandardCharsets.UTF_8);
-                exchange.sendResponseHeaders(200, answer.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(answer);
-                }
-            }
-        });
-        server.start();
-        return "http://127.0.0.1:" + server.getAddress().getPort() + "/scaling";
     }
 }
