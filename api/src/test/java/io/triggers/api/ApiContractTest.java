@@ -112,6 +112,18 @@ class ApiContractTest {
     }
 
     @Test
+    void theServicesOwnEventTypePrefixIsRefusedInAnyCase() {
+        for (String type : new String[] {"triggers.endpoint.disabled", "Triggers.delivery.dead", "TRIGGERS.x"}) {
+            post("{\"event_type\":\"" + type + "\",\"payload\":1}")
+                    .expectStatus().isBadRequest()
+                    .expectBody()
+                    .jsonPath("$.error.details[0].field").isEqualTo("event_type")
+                    .jsonPath("$.error.details[0].issue").isEqualTo("reserved");
+        }
+        post("{\"event_type\":\"triggersx.y\",\"payload\":1}").expectStatus().isCreated();
+    }
+
+    @Test
     void everyProblemOfABodyIsListed() {
         post("{\"event_type\":\"bad type!\",\"payload\":null,\"metadata\":{\"priority\":\"urgent\"},\"extra\":1}")
                 .expectStatus().isBadRequest()

@@ -9,16 +9,23 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
-/** The per-organization rate limit, in Redis, shared by every api replica. */
+/**
+ * The per-organization rate limits, in Redis, shared by every api replica: the ingest budget (the
+ * organization's {@code rate_limit_per_minute}) and the separate budget of every other call
+ * ({@code triggers.rate-limit.calls-per-minute}, 10 here).
+ */
 class RateLimitTest {
+
+    private static final Map<String, String> CALLS = Map.of("triggers.rate-limit.calls-per-minute", "10");
+    private static final String EVENT = "{\"event_type\":\"a\",\"payload\":1}";
 
     private static RunningApi api;
     private static RunningApi replica;
 
     @BeforeAll
     static void start() {
-        api = RunningApi.start(Map.of());
-        replica = RunningApi.alongside(api, Map.of());
+        api = RunningApi.start(CALLS);
+        replica = RunningApi.alongside(api, CALLS);
     }
 
     @AfterAll
@@ -31,8 +38,8 @@ class RateLimitTest {
     void everyAnswerCarriesTheHeadersAndTheCallPastTheLimitIs429() {
         String key = organization(5);
         for (int i = 0; i < 5; i++) {
-            Answer answer = api.send("GET", "/v1/me", key, null, Map.of());
-            assertThat(answer.status()).isEqualTo(200);
+            Answer answer = api.send("POST", "/v1/events", key, EVENT, Map.of());
+            assertThat(answer.status()).isEqualTo(201);
             assertThat(answer.header("X-RateLimit-Limit")).isEqualTo("5");
             assertThat(answer.header("X-RateLimit-Remaining")).isEqualTo(Integer.toString(4 - i));
             assertThat(Long.parseLong(answer.header("X-RateLimit-Reset"))).isBetween(1L, 60L);
@@ -53,23 +60,23 @@ class RateLimitTest {
     void theLimitHoldsAcrossReplicas() {
         String key = organization(6);
         for (int i = 0; i < 3; i++) {
-            assertThat(api.send("GET", "/v1/me", key, null, Map.of()).status()).isEqualTo(200);
-            assertThat(replica.send("GET", "/v1/me", key, null, Map.of()).status()).isEqualTo(200);
+            assertThat(api.send("POST", "/v1/events", key, EVENT, Map.of()).status()).isEqualTo(201);
+            assertThat(replica.send("POST", "/v1/events", key, EVENT, Map.of()).status()).isEqualTo(201);
         }
-        assertThat(replica.send("GET", "/v1/me", key, null, Map.of()).status()).isEqualTo(429);
-        assertThat(api.send("GET", "/v1/me", key, null, Map.of()).status()).isEqualTo(429);
+        assertThat(replica.send("POST", "/v1/events", key, EVENT, Map.of()).status()).isEqualTo(429);
+        assertThat(api.send("POST", "/v1/events", key, EVENT, Map.of()).status()).isEqualTo(429);
     }
 
     @Test
     void zeroMeansUnlimitedAndTheTierDecidesByDefault() {
         String unlimited = organization(0);
         for (int i = 0; i < 40; i++) {
-            Answer answer = api.send("GET", "/v1/me", unlimited, null, Map.of());
-            assertThat(answer.status()).isEqualTo(200);
+            Answer answer = api.send("POST", "/v1/events", unlimited, EVENT, Map.of());
+            assertThat(answer.status()).isEqualTo(201);
             assertThat(answer.header("X-RateLimit-Limit")).isEqualTo("0");
         }
         String pro = api.createOrganization("{\"name\":\"pro\",\"tier\":\"pro\"}").get("api_key").get("key").stringValue();
-        assertThat(api.send("GET", "/v1/me", pro, null, Map.of()).header("X-RateLimit-Limit")).isEqualTo("1000");
+        assertThat(api.send("POST", "/v1/events", pro, EVENT, Map.of()).header("X-RateLimit-Limit")).isEqualTo("1000");
     }
 
     @Test
@@ -101,7 +108,7 @@ class RateLimitTest {
     void aBatchIsChargedItsFirstUnitBeforeItsBodyIsRead() {
         String key = organization(3);
         for (int i = 0; i < 3; i++) {
-            assertThat(api.send("GET", "/v1/me", key, null, Map.of()).status()).isEqualTo(200);
+            assertThat(api.send("POST", "/v1/events", key, EVENT, Map.of()).status()).isEqualTo(201);
         }
 
         // Malformed, or too large to be read at all: a tenant whose budget is spent gets 429 for either.
@@ -142,12 +149,54 @@ class RateLimitTest {
     void aChangedLimitAppliesToTheNextRequests() {
         JsonNode organization = api.createOrganization("{\"name\":\"changing\",\"rate_limit_per_minute\":3}");
         String key = organization.get("api_key").get("key").stringValue();
-        assertThat(api.send("GET", "/v1/me", key, null, Map.of()).header("X-RateLimit-Limit")).isEqualTo("3");
+        assertThat(api.send("POST", "/v1/events", key, EVENT, Map.of()).header("X-RateLimit-Limit")).isEqualTo("3");
 
         api.send("PATCH", "/v1/organizations/" + organization.get("id").stringValue(), api.adminToken,
                 "{\"rate_limit_per_minute\":50}", Map.of());
 
-        assertThat(api.send("GET", "/v1/me", key, null, Map.of()).header("X-RateLimit-Limit")).isEqualTo("50");
+        assertThat(api.send("POST", "/v1/events", key, EVENT, Map.of()).header("X-RateLimit-Limit")).isEqualTo("50");
+    }
+
+    @Test
+    void readsAndManagementSpendABudgetOfTheirOwnOnEveryReplica() {
+        String key = organization(2);
+        for (int i = 0; i < 5; i++) {
+            Answer read = api.send("GET", "/v1/me", key, null, Map.of());
+            assertThat(read.status()).isEqualTo(200);
+            assertThat(read.header("X-RateLimit-Limit")).isEqualTo("10");
+            assertThat(read.header("X-RateLimit-Remaining")).isEqualTo(Integer.toString(9 - 2 * i));
+            assertThat(replica.send("GET", "/v1/inbox", key, null, Map.of()).status()).isEqualTo(200);
+        }
+        Answer spent = api.send("GET", "/v1/endpoints", key, null, Map.of());
+        assertThat(spent.status()).isEqualTo(429);
+        assertThat(spent.header("X-RateLimit-Limit")).isEqualTo("10");
+        assertThat(Long.parseLong(spent.header("Retry-After"))).isBetween(1L, 6L);
+
+        // Polling spent its budget, not ingestion's: the organization still ingests, and the headers say which budget.
+        Answer ingested = api.send("POST", "/v1/events", key, EVENT, Map.of());
+        assertThat(ingested.status()).isEqualTo(201);
+        assertThat(ingested.header("X-RateLimit-Limit")).isEqualTo("2");
+        assertThat(ingested.header("X-RateLimit-Remaining")).isEqualTo("1");
+        assertThat(replica.send("POST", "/v1/events/batch", key, "{\"events\":[" + EVENT + "]}", Map.of()).status()).isEqualTo(200);
+        // And the reverse: with ingestion spent, reads are still refused only by their own budget.
+        assertThat(api.send("POST", "/v1/events", key, EVENT, Map.of()).status()).isEqualTo(429);
+        String other = organization(1);
+        assertThat(api.send("POST", "/v1/events", other, EVENT, Map.of()).status()).isEqualTo(201);
+        assertThat(api.send("POST", "/v1/events", other, EVENT, Map.of()).status()).isEqualTo(429);
+        assertThat(api.send("GET", "/v1/me", other, null, Map.of()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void onlyTheIngestRoutesAsSpeltSpendTheIngestBudget() {
+        String key = organization(1);
+        // Other spellings are not the ingest routes: they spend the call budget (and are not found).
+        assertThat(api.send("POST", "/v1/events/", key, EVENT, Map.of()).header("X-RateLimit-Limit")).isEqualTo("10");
+        assertThat(api.send("POST", "/v1/Events", key, EVENT, Map.of()).header("X-RateLimit-Limit")).isEqualTo("10");
+        assertThat(api.send("POST", "/v1/events/batch/x", key, EVENT, Map.of()).header("X-RateLimit-Limit")).isEqualTo("10");
+        assertThat(api.send("GET", "/v1/events/batch", key, null, Map.of()).header("X-RateLimit-Limit")).isEqualTo("10");
+        Answer ingest = api.send("POST", "/v1/events", key, EVENT, Map.of());
+        assertThat(ingest.status()).isEqualTo(201);
+        assertThat(ingest.header("X-RateLimit-Limit")).isEqualTo("1");
     }
 
     private static String organization(int limit) {

@@ -53,6 +53,9 @@ class SecretsAtRestTest {
             secret = created.get("secret").stringValue();
             first.send("POST", "/v1/endpoints/" + id + "/secret/rotate", key, null, Map.of());
             secret = first.send("GET", "/v1/endpoints/" + id + "/secret", key, null, Map.of()).json().get("secret").stringValue();
+            // Static headers are sealed like secrets, and re-sealed with them.
+            assertThat(first.send("PATCH", "/v1/endpoints/" + id, key, "{\"headers\":{\"Authorization\":\"Bearer rotate-me-1\"}}",
+                    Map.of()).status()).isEqualTo(200);
             // A row as written before secrets were encrypted.
             legacyId = newEndpoint(first, key).get("id").stringValue();
             try (Connection db = first.jdbc(); PreparedStatement update = db.prepareStatement("UPDATE endpoints SET secret = ? WHERE id = ?::uuid")) {
@@ -70,12 +73,15 @@ class SecretsAtRestTest {
             assertThat(storedSecrets(rotated)).hasSize(3).allSatisfy(value -> assertThat(value).startsWith("enc1:k2:"));
             assertThat(secretOf(rotated, key, id)).isEqualTo(secret);
             assertThat(secretOf(rotated, key, legacyId)).isEqualTo(legacySecret);
+            assertThat(rotated.queryText("SELECT headers FROM endpoints WHERE id = ?::uuid", id)).startsWith("enc1:k2:");
         }
         // Every secret is under k2 now: the old key is no longer needed.
         try (RunningApi onlyNew = RunningApi.alongside(first, Map.of("triggers.encryption-keys", newKeys.substring(0, newKeys.indexOf(',')),
                 "triggers.delivery.allow-private-targets", "true"))) {
             assertThat(secretOf(onlyNew, key, id)).isEqualTo(secret);
             assertThat(secretOf(onlyNew, key, legacyId)).isEqualTo(legacySecret);
+            assertThat(onlyNew.send("GET", "/v1/endpoints/" + id, key, null, Map.of()).json().get("headers").get("Authorization").stringValue())
+                    .isEqualTo("****me-1");
         }
     }
 

@@ -46,18 +46,22 @@ public final class AccessRules {
     /**
      * A decision.
      *
-     * @param access what the request needs
+     * @param access  what the request needs
      * @param refusal why it is refused, for {@link Access#REFUSED}; otherwise null
+     * @param ingest  whether it is an ingest call ({@code POST /v1/events}, {@code POST /v1/events/batch}),
+     *                which spends the organization's ingest budget; every other tenant call spends its
+     *                budget for reads and management
      */
-    public record Decision(Access access, String refusal) {
+    public record Decision(Access access, String refusal, boolean ingest) {
 
-        static final Decision PUBLIC = new Decision(Access.PUBLIC, null);
-        static final Decision OPERATOR = new Decision(Access.OPERATOR, null);
-        static final Decision TENANT = new Decision(Access.TENANT, null);
-        static final Decision NOT_OURS = new Decision(Access.NOT_OURS, null);
+        static final Decision PUBLIC = new Decision(Access.PUBLIC, null, false);
+        static final Decision OPERATOR = new Decision(Access.OPERATOR, null, false);
+        static final Decision TENANT = new Decision(Access.TENANT, null, false);
+        static final Decision INGEST = new Decision(Access.TENANT, null, true);
+        static final Decision NOT_OURS = new Decision(Access.NOT_OURS, null, false);
 
         static Decision refused(String why) {
-            return new Decision(Access.REFUSED, why);
+            return new Decision(Access.REFUSED, why, false);
         }
     }
 
@@ -93,6 +97,11 @@ public final class AccessRules {
         // answer needs a key like any other /v1 path.
         if (segments.size() == 2 && segments.get(1).equals("health") && (method == HttpMethod.GET || method == HttpMethod.HEAD)) {
             return Decision.PUBLIC;
+        }
+        // As the ingest routes match them (exactly, case-sensitive, no trailing /): another spelling is routed elsewhere.
+        if (method == HttpMethod.POST && !afterSeparator && segments.get(0).equals("v1") && segments.size() >= 2 && segments.size() <= 3
+                && segments.get(1).equals("events") && (segments.size() == 2 || segments.get(2).equals("batch"))) {
+            return Decision.INGEST;
         }
         return Decision.TENANT;
     }

@@ -21,7 +21,8 @@ import reactor.core.publisher.Mono;
  * will match it. Ambiguous spellings of a path are refused (400). Operator paths take the admin
  * token (404 when operator calls are off) and get the {@link Operator} on the exchange; tenant
  * paths take an API key in {@code Authorization: Bearer} or {@code X-API-Key}, get its
- * {@link Tenant}, and are charged one unit of the tenant's rate limit before any body is read.
+ * {@link Tenant}, and are charged one unit of the tenant's rate limit before any body is read: of
+ * its ingest budget for the ingest routes, of its budget for reads and management otherwise.
  * An address past its failed authentications ({@link FailedAuthentications}) is refused (429)
  * before its credential is looked at. {@code GET /v1/health} and paths outside {@code /v1}
  * (actuator, OpenAPI) pass untouched.
@@ -72,7 +73,7 @@ public final class Authentication implements WebFilter {
         }
         return decision.access() == AccessRules.Access.OPERATOR
                 ? authenticateOperator(exchange, chain, client)
-                : authenticateTenant(exchange, chain, client);
+                : authenticateTenant(exchange, chain, client, decision.ingest());
     }
 
     private Mono<Void> authenticateOperator(ServerWebExchange exchange, WebFilterChain chain, InetSocketAddress client) {
@@ -87,7 +88,7 @@ public final class Authentication implements WebFilter {
         return chain.filter(exchange);
     }
 
-    private Mono<Void> authenticateTenant(ServerWebExchange exchange, WebFilterChain chain, InetSocketAddress client) {
+    private Mono<Void> authenticateTenant(ServerWebExchange exchange, WebFilterChain chain, InetSocketAddress client, boolean ingest) {
         String key = presentedKey(exchange.getRequest().getHeaders());
         if (key == null) {
             return Mono.error(ApiException.unauthorized("an API key is required (Authorization: Bearer <key> or X-API-Key)"));
@@ -99,9 +100,10 @@ public final class Authentication implements WebFilter {
                 .switchIfEmpty(Mono.defer(() -> refused(client, INVALID_KEY)))
                 .flatMap(tenant -> {
                     exchange.getAttributes().put(Tenant.ATTRIBUTE, tenant);
+                    Mono<RateLimiter.Decision> spent = ingest ? rateLimiter.acquire(tenant, 1) : rateLimiter.acquireCall(tenant);
                     // One unit now, before any body is read, batches included: a caller whose budget
                     // is spent costs no parsing. A batch is charged its other items once they are counted.
-                    return rateLimiter.acquire(tenant, 1).flatMap(decision -> {
+                    return spent.flatMap(decision -> {
                         decision.applyTo(exchange.getResponse().getHeaders());
                         return decision.granted() < 1
                                 ? Mono.error(ApiException.rateLimited(Math.max(1, decision.retryAfterSeconds())))

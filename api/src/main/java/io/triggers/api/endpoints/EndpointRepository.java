@@ -2,18 +2,26 @@ package io.triggers.api.endpoints;
 
 import io.r2dbc.spi.Readable;
 import io.triggers.shared.crypto.SecretCipher;
+import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.storage.StorageFailures;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import org.slf4j.LoggerFactory;
 import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.ReactiveTransactionManager;
 import org.springframework.transaction.reactive.TransactionalOperator;
 import reactor.core.publisher.Mono;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Stored webhook endpoints. */
 @Component
@@ -21,7 +29,7 @@ public final class EndpointRepository {
 
     private static final String COLUMNS = """
             id, url, description, event_types, enabled, rate_limit_per_second, max_in_flight, disabled_reason, disabled_at,
-            created_at, updated_at
+            created_at, updated_at, headers, filter::text AS filter, retry_schedule_ms
             """;
 
     // Creations for one organization queue on its row, so each one counts what the one before it
@@ -31,9 +39,9 @@ public final class EndpointRepository {
 
     private static final String INSERT_WITHIN_LIMIT = """
             INSERT INTO endpoints (id, organization_id, url, description, event_types, enabled, rate_limit_per_second,
-                                   max_in_flight, secret, created_at, updated_at)
+                                   max_in_flight, secret, created_at, updated_at, headers, filter, filter_path, retry_schedule_ms)
             SELECT :id, :organizationId, :url, :description, :eventTypes, :enabled, :rateLimitPerSecond, :maxInFlight,
-                   :secret, :createdAt, :createdAt
+                   :secret, :createdAt, :createdAt, :headers, :filter::jsonb, :filterPath::jsonpath, :retryScheduleMs::bigint[]
             WHERE (SELECT count(*) FROM endpoints WHERE organization_id = :organizationId) < :limit
             """;
 
@@ -53,6 +61,10 @@ public final class EndpointRepository {
                 enabled = CASE WHEN :setEnabled THEN :enabled ELSE enabled END,
                 rate_limit_per_second = CASE WHEN :setRateLimitPerSecond THEN :rateLimitPerSecond ELSE rate_limit_per_second END,
                 max_in_flight = CASE WHEN :setMaxInFlight THEN :maxInFlight ELSE max_in_flight END,
+                headers = CASE WHEN :setHeaders THEN :headers ELSE headers END,
+                filter = CASE WHEN :setFilter THEN :filter::jsonb ELSE filter END,
+                filter_path = CASE WHEN :setFilter THEN :filterPath::jsonpath ELSE filter_path END,
+                retry_schedule_ms = CASE WHEN :setRetrySchedule THEN :retryScheduleMs::bigint[] ELSE retry_schedule_ms END,
                 disabled_reason = CASE WHEN :setEnabled THEN NULL ELSE disabled_reason END,
                 disabled_at = CASE WHEN :setEnabled THEN NULL ELSE disabled_at END,
                 failing_since = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE failing_since END,
@@ -92,23 +104,47 @@ public final class EndpointRepository {
      */
     public record Endpoint(UUID id, String url, String description, List<String> eventTypes, boolean enabled,
                            Integer rateLimitPerSecond, int maxInFlight, String disabledReason, Instant disabledAt,
-                           Instant createdAt, Instant updatedAt) {
+                           Instant createdAt, Instant updatedAt, Options options) {
+    }
+
+    /**
+     * The endpoint options: static headers (decrypted; null: none), the filter as given and compiled
+     * (null: none), its own retry schedule (null: the service's).
+     */
+    public record Options(Map<String, String> headers, JsonNode filter, String filterPath, List<Duration> retrySchedule) {
+
+        static final Options NONE = new Options(null, null, null, null);
     }
 
     /** A PATCH: per field, whether it was given, and its new value ({@code null} rate: no limit). */
     public record Changes(boolean setUrl, String url, boolean setDescription, String description,
                           boolean setEventTypes, List<String> eventTypes, boolean setEnabled, boolean enabled,
-                          boolean setRateLimitPerSecond, Integer rateLimitPerSecond, boolean setMaxInFlight, int maxInFlight) {
+                          boolean setRateLimitPerSecond, Integer rateLimitPerSecond, boolean setMaxInFlight, int maxInFlight,
+                          boolean setHeaders, boolean setFilter, boolean setRetrySchedule, Options options) {
     }
 
     private final DatabaseClient db;
     private final SecretCipher cipher;
     private final TransactionalOperator transactions;
+    private final JsonMapper json;
 
-    public EndpointRepository(DatabaseClient db, SecretCipher cipher, ReactiveTransactionManager transactionManager) {
+    public EndpointRepository(DatabaseClient db, SecretCipher cipher, ReactiveTransactionManager transactionManager, JsonMapper json) {
         this.db = db;
         this.cipher = cipher;
         this.transactions = TransactionalOperator.create(transactionManager);
+        this.json = json;
+    }
+
+    /** Binds an endpoint's options: the headers sealed like its secrets, under its id. */
+    private DatabaseClient.GenericExecuteSpec bindOptions(DatabaseClient.GenericExecuteSpec statement, UUID id, Options options) {
+        Long[] schedule = options.retrySchedule() == null ? null
+                : options.retrySchedule().stream().map(Duration::toMillis).toArray(Long[]::new);
+        return statement
+                .bind("headers", Parameter.fromOrEmpty(options.headers() == null || options.headers().isEmpty() ? null
+                        : cipher.seal(json.writeValueAsString(options.headers()), id), String.class))
+                .bind("filter", Parameter.fromOrEmpty(options.filter() == null ? null : json.writeValueAsString(options.filter()), String.class))
+                .bind("filterPath", Parameter.fromOrEmpty(options.filterPath(), String.class))
+                .bind("retryScheduleMs", Parameter.fromOrEmpty(schedule, Long[].class));
     }
 
     /**
@@ -117,7 +153,7 @@ public final class EndpointRepository {
      */
     public Mono<Boolean> insert(UUID organizationId, Endpoint endpoint, String secret, int limit) {
         Mono<Boolean> work = db.sql(LOCK_ORGANIZATION).bind("organizationId", organizationId).fetch().rowsUpdated()
-                .then(db.sql(INSERT_WITHIN_LIMIT)
+                .then(bindOptions(db.sql(INSERT_WITHIN_LIMIT), endpoint.id(), endpoint.options())
                         .bind("id", endpoint.id())
                         .bind("organizationId", organizationId)
                         .bind("url", endpoint.url())
@@ -136,15 +172,18 @@ public final class EndpointRepository {
     }
 
     public Mono<List<Endpoint>> list(UUID organizationId) {
-        return db.sql(LIST).bind("organizationId", organizationId).map(EndpointRepository::endpoint).all().collectList();
+        return db.sql(LIST).bind("organizationId", organizationId).map(this::endpoint).all().collectList();
     }
 
     public Mono<Endpoint> find(UUID organizationId, UUID id) {
-        return db.sql(FIND).bind("id", id).bind("organizationId", organizationId).map(EndpointRepository::endpoint).one();
+        return db.sql(FIND).bind("id", id).bind("organizationId", organizationId).map(this::endpoint).one();
     }
 
     public Mono<Endpoint> update(UUID organizationId, UUID id, Changes changes, Instant now) {
-        return db.sql(UPDATE)
+        return bindOptions(db.sql(UPDATE), id, changes.options())
+                .bind("setHeaders", changes.setHeaders())
+                .bind("setFilter", changes.setFilter())
+                .bind("setRetrySchedule", changes.setRetrySchedule())
                 .bind("setUrl", changes.setUrl())
                 .bind("url", Parameter.fromOrEmpty(changes.url(), String.class))
                 .bind("setDescription", changes.setDescription())
@@ -160,7 +199,7 @@ public final class EndpointRepository {
                 .bind("now", now)
                 .bind("id", id)
                 .bind("organizationId", organizationId)
-                .map(EndpointRepository::endpoint)
+                .map(this::endpoint)
                 .one();
     }
 
@@ -209,12 +248,36 @@ public final class EndpointRepository {
                 .flatMap(rows -> rows > 0 ? Mono.just(secret) : Mono.empty());
     }
 
-    private static Endpoint endpoint(Readable row) {
+    private Endpoint endpoint(Readable row) {
         String[] types = row.get("event_types", String[].class);
-        return new Endpoint(row.get("id", UUID.class), row.get("url", String.class), row.get("description", String.class),
+        UUID id = row.get("id", UUID.class);
+        String sealedHeaders = row.get("headers", String.class);
+        String filter = row.get("filter", String.class);
+        Long[] schedule = row.get("retry_schedule_ms", Long[].class);
+        Options options = new Options(
+                sealedHeaders == null ? null : headers(id, sealedHeaders),
+                filter == null ? null : json.readTree(filter),
+                null,
+                schedule == null ? null : Arrays.stream(schedule).map(Duration::ofMillis).toList());
+        return new Endpoint(id, row.get("url", String.class), row.get("description", String.class),
                 types == null ? List.of() : Arrays.asList(types), row.get("enabled", Boolean.class),
                 row.get("rate_limit_per_second", Integer.class), row.get("max_in_flight", Integer.class),
                 row.get("disabled_reason", String.class), row.get("disabled_at", Instant.class),
-                row.get("created_at", Instant.class), row.get("updated_at", Instant.class));
+                row.get("created_at", Instant.class), row.get("updated_at", Instant.class), options);
     }
+
+    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
+    };
+
+    /** The static headers, decrypted; none shown when their key is missing from TRIGGERS_ENCRYPTION_KEYS (logged). */
+    private Map<String, String> headers(UUID id, String sealed) {
+        try {
+            return new LinkedHashMap<>(json.readValue(cipher.open(sealed, id), HEADERS));
+        } catch (SecretCipher.UndecryptableSecret e) {
+            UNDECRYPTABLE.warn("endpoint {}: its static headers cannot be decrypted: {}", id, e.getMessage());
+            return new LinkedHashMap<>();
+        }
+    }
+
+    private static final ThrottledLog UNDECRYPTABLE = new ThrottledLog(LoggerFactory.getLogger(EndpointRepository.class), Duration.ofSeconds(10));
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.triggers.api.auth.Tenant;
 import io.triggers.api.endpoints.EndpointRepository.Changes;
 import io.triggers.api.endpoints.EndpointRepository.Endpoint;
+import io.triggers.api.endpoints.EndpointRepository.Options;
 import io.triggers.api.events.EventQueue;
 import io.triggers.api.web.ApiException;
 import io.triggers.api.web.PathIds;
@@ -16,6 +17,7 @@ import io.triggers.shared.webhooks.WebhookSigner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -46,7 +48,7 @@ public final class EndpointsController {
     static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(1);
 
     private static final Set<String> FIELDS = Set.of("url", "description", "event_types", "enabled", "rate_limit_per_second",
-            "max_in_flight");
+            "max_in_flight", "headers", "filter", "retry_schedule");
     // The same bounds are CHECK constraints in the migration (V7__endpoint_delivery_limits.sql).
     static final int MAX_RATE_LIMIT_PER_SECOND = 10_000;
     static final int MAX_IN_FLIGHT = 1000;
@@ -57,24 +59,29 @@ public final class EndpointsController {
 
     /**
      * An endpoint without its secret; why it was disabled, when the service disabled it. Its rate
-     * limit is always shown, {@code null} when it has none.
+     * limit, filter and retry schedule are always shown, {@code null} when it has none (the
+     * schedule: the service's), its headers with their values masked.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record EndpointView(UUID id, String url, String description, List<String> eventTypes, boolean enabled,
                                @JsonInclude(JsonInclude.Include.ALWAYS) Integer rateLimitPerSecond, int maxInFlight,
+                               Map<String, String> headers, @JsonInclude(JsonInclude.Include.ALWAYS) JsonNode filter,
+                               @JsonInclude(JsonInclude.Include.ALWAYS) List<String> retrySchedule,
                                String disabledReason, Instant disabledAt, Instant createdAt, Instant updatedAt) {
 
         static EndpointView of(Endpoint endpoint) {
+            Options options = endpoint.options();
             return new EndpointView(endpoint.id(), endpoint.url(), endpoint.description(), endpoint.eventTypes(),
-                    endpoint.enabled(), endpoint.rateLimitPerSecond(), endpoint.maxInFlight(), endpoint.disabledReason(),
+                    endpoint.enabled(), endpoint.rateLimitPerSecond(), endpoint.maxInFlight(), EndpointOptions.masked(options.headers()),
+                    options.filter(), EndpointOptions.shown(options.retrySchedule()), endpoint.disabledReason(),
                     endpoint.disabledAt(), endpoint.createdAt(), endpoint.updatedAt());
         }
     }
 
     /** The answer to a create, the only one besides the secret calls that shows the secret. */
     public record CreatedEndpoint(UUID id, String url, String description, List<String> eventTypes, boolean enabled,
-                                  Integer rateLimitPerSecond, int maxInFlight, String secret, Instant createdAt,
-                                  Instant updatedAt) {
+                                  Integer rateLimitPerSecond, int maxInFlight, Map<String, String> headers, JsonNode filter,
+                                  List<String> retrySchedule, String secret, Instant createdAt, Instant updatedAt) {
     }
 
     public record EndpointList(List<EndpointView> endpoints) {
@@ -112,16 +119,19 @@ public final class EndpointsController {
             boolean enabled = fields.bool("enabled", true);
             Integer rateLimitPerSecond = rateLimitPerSecond(fields);
             int maxInFlight = maxInFlight(fields);
+            Options options = options(fields);
             fields.throwIfInvalid();
             return targets.refuseForbidden(host).then(Mono.defer(() -> {
                 Instant now = Timestamps.now();
                 Endpoint endpoint = new Endpoint(UuidV7.next(), url, description, eventTypes, enabled, rateLimitPerSecond,
-                        maxInFlight, null, null, now, now);
+                        maxInFlight, null, null, now, now, options);
                 String secret = WebhookSigner.newSecret();
                 return endpoints.insert(tenant.organizationId(), endpoint, secret, maxPerOrganization)
                         .flatMap(stored -> stored
                                 ? publishLimits(tenant.organizationId(), endpoint).thenReturn(new CreatedEndpoint(endpoint.id(),
-                                        url, description, eventTypes, enabled, rateLimitPerSecond, maxInFlight, secret, now, now))
+                                        url, description, eventTypes, enabled, rateLimitPerSecond, maxInFlight,
+                                        EndpointOptions.masked(options.headers()), options.filter(),
+                                        EndpointOptions.shown(options.retrySchedule()), secret, now, now))
                                 : Mono.error(ApiException.conflict("an organization has at most " + maxPerOrganization
                                         + " endpoints; delete one before creating another")));
             }));
@@ -173,9 +183,11 @@ public final class EndpointsController {
             Integer rateLimitPerSecond = rateLimitPerSecond(fields);
             boolean setMaxInFlight = body.has("max_in_flight");
             int maxInFlight = maxInFlight(fields);
+            Options options = options(fields);
             fields.throwIfInvalid();
             Changes changes = new Changes(setUrl, url, setDescription, description, setEventTypes, eventTypes, setEnabled, enabled,
-                    setRateLimitPerSecond, rateLimitPerSecond, setMaxInFlight, maxInFlight);
+                    setRateLimitPerSecond, rateLimitPerSecond, setMaxInFlight, maxInFlight,
+                    body.has("headers"), body.has("filter"), body.has("retry_schedule"), options);
             Instant now = Timestamps.now();
             return targets.refuseForbidden(host).then(endpoints.update(tenant.organizationId(), endpointId, changes, now))
                     .switchIfEmpty(Mono.error(() -> notFound(id)))
@@ -199,6 +211,14 @@ public final class EndpointsController {
 
     private Mono<Endpoint> found(Tenant tenant, String id) {
         return endpoints.find(tenant.organizationId(), parseId(id)).switchIfEmpty(Mono.error(() -> notFound(id)));
+    }
+
+    /** The options given (each null when absent or null: on {@code PATCH}, null clears it). */
+    private static Options options(RequestFields fields) {
+        Map<String, String> headers = EndpointOptions.headers(fields);
+        String filterPath = EndpointFilter.compile(fields);
+        JsonNode filter = filterPath == null ? null : fields.raw("filter");
+        return new Options(headers, filter, filterPath, EndpointOptions.retrySchedule(fields));
     }
 
     /** {@code null} (no limit of its own) when absent or null; on {@code PATCH}, null clears it. */

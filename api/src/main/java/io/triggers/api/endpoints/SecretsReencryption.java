@@ -14,7 +14,8 @@ import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
 
 /**
- * At start-up, before the api serves anything, brings every stored signing secret under the
+ * At start-up, before the api serves anything, brings every stored signing secret (and endpoint's
+ * static headers, sealed the same way) under the
  * current encryption key: plaintext secrets from before encryption are encrypted, and secrets under
  * an older key (after a rotation put a new key first) are re-encrypted, so the old key can then be
  * dropped from {@code TRIGGERS_ENCRYPTION_KEYS}. Pages by endpoint id; each row is written only if
@@ -29,19 +30,22 @@ final class SecretsReencryption implements InitializingBean {
     private static final Duration PAGE_TIMEOUT = Duration.ofSeconds(60);
 
     private static final String PAGE_SQL = """
-            SELECT id, secret, previous_secret FROM endpoints
+            SELECT id, secret, previous_secret, headers FROM endpoints
             WHERE id > :after
-              AND (secret NOT LIKE :current OR (previous_secret IS NOT NULL AND previous_secret NOT LIKE :current))
+              AND (secret NOT LIKE :current OR (previous_secret IS NOT NULL AND previous_secret NOT LIKE :current)
+                   OR (headers IS NOT NULL AND headers NOT LIKE :current))
             ORDER BY id
             LIMIT :limit
             """;
 
     private static final String UPDATE_SQL = """
-            UPDATE endpoints SET secret = :newSecret, previous_secret = :newPrevious
+            UPDATE endpoints SET secret = :newSecret, previous_secret = :newPrevious, headers = :newHeaders
             WHERE id = :id AND secret = :oldSecret AND previous_secret IS NOT DISTINCT FROM :oldPrevious
+              AND headers IS NOT DISTINCT FROM :oldHeaders
             """;
 
-    private record Row(UUID id, String secret, String previous) {
+    /** An endpoint's sealed values: its secrets and its static headers (sealed the same way). */
+    private record Row(UUID id, String secret, String previous, String headers) {
     }
 
     private final DatabaseClient db;
@@ -65,7 +69,8 @@ final class SecretsReencryption implements InitializingBean {
                     .bind("after", after)
                     .bind("current", currentPattern)
                     .bind("limit", PAGE)
-                    .map(row -> new Row(row.get("id", UUID.class), row.get("secret", String.class), row.get("previous_secret", String.class)))
+                    .map(row -> new Row(row.get("id", UUID.class), row.get("secret", String.class), row.get("previous_secret", String.class),
+                            row.get("headers", String.class)))
                     .all()
                     .collectList()
                     .block(PAGE_TIMEOUT);
@@ -75,9 +80,11 @@ final class SecretsReencryption implements InitializingBean {
             for (Row row : rows) {
                 String secret;
                 String previous;
+                String headers;
                 try {
                     secret = cipher.seal(cipher.open(row.secret(), row.id()), row.id());
                     previous = row.previous() == null ? null : cipher.seal(cipher.open(row.previous(), row.id()), row.id());
+                    headers = row.headers() == null ? null : cipher.seal(cipher.open(row.headers(), row.id()), row.id());
                 } catch (UndecryptableSecret e) {
                     // Left as it is: the worker reports it on each delivery, and it heals once the key is given back.
                     unreadable++;
@@ -89,6 +96,8 @@ final class SecretsReencryption implements InitializingBean {
                         .bind("id", row.id())
                         .bind("oldSecret", row.secret())
                         .bind("oldPrevious", Parameter.fromOrEmpty(row.previous(), String.class))
+                        .bind("newHeaders", Parameter.fromOrEmpty(headers, String.class))
+                        .bind("oldHeaders", Parameter.fromOrEmpty(row.headers(), String.class))
                         .fetch()
                         .rowsUpdated()
                         .block(PAGE_TIMEOUT);

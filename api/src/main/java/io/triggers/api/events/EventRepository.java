@@ -22,7 +22,8 @@ public final class EventRepository {
      * transaction): each event's idempotency key is claimed, each event whose key was claimed (or
      * that has none) is inserted, and so is one delivery per matching, enabled endpoint. An
      * endpoint matches when its event_types is empty, names the type, or holds a pattern ending in
-     * '*' whose prefix the type starts with. A key older than 24 hours is expired and taken over.
+     * '*' whose prefix the type starts with, and its filter (compiled to a jsonpath predicate, see
+     * EndpointFilter) holds for the event's envelope. A key older than 24 hours is expired and taken over.
      * The primary key of idempotency_keys is what makes two concurrent requests with one key
      * create one event: the second waits for the first's commit and then claims nothing.
      */
@@ -52,18 +53,22 @@ public final class EventRepository {
                        created_at::timestamptz, created_at::timestamptz
                 FROM input
                 WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
-                RETURNING id, organization_id, event_type, created_at
+                RETURNING id, organization_id, event_type, source, payload, metadata, created_at
             ),
             delivery AS (
                 INSERT INTO deliveries (event_id, endpoint_id, organization_id, status, created_at, updated_at)
                 SELECT event.id, endpoint.id, event.organization_id, 'pending', event.created_at, event.created_at
                 FROM event
                 JOIN endpoints endpoint ON endpoint.organization_id = event.organization_id AND endpoint.enabled
-                WHERE cardinality(endpoint.event_types) = 0
-                   OR event.event_type = ANY (endpoint.event_types)
-                   OR EXISTS (SELECT 1 FROM unnest(endpoint.event_types) AS filter(pattern)
-                              WHERE right(filter.pattern, 1) = '*'
-                                AND starts_with(event.event_type, left(filter.pattern, -1)))
+                WHERE (cardinality(endpoint.event_types) = 0
+                       OR event.event_type = ANY (endpoint.event_types)
+                       OR EXISTS (SELECT 1 FROM unnest(endpoint.event_types) AS filter(pattern)
+                                  WHERE right(filter.pattern, 1) = '*'
+                                    AND starts_with(event.event_type, left(filter.pattern, -1))))
+                  AND (endpoint.filter_path IS NULL
+                       OR jsonb_path_match(jsonb_build_object('type', event.event_type, 'source', event.source,
+                                                              'data', event.payload, 'metadata', event.metadata),
+                                           endpoint.filter_path, '{}', true))
                 RETURNING event_id, endpoint_id
             )
             SELECT event.id, event.organization_id,

@@ -23,6 +23,8 @@ import tools.jackson.databind.node.ObjectNode;
 public record EventRequest(String eventType, String source, JsonNode payload, ObjectNode metadata, String idempotencyKey) {
 
     static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /** The prefix of the service's own event types (operational events), in any case: producers may not use it. */
+    static final String RESERVED_PREFIX = "triggers.";
     static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x20-\\x7E]{1,255}");
     private static final Pattern PRIORITY = Pattern.compile("low|normal|high");
     static final Set<String> FIELDS = Set.of("event_type", "source", "payload", "metadata", "dedup_id");
@@ -35,6 +37,10 @@ public record EventRequest(String eventType, String source, JsonNode payload, Ob
      */
     static EventRequest parse(RequestFields fields, String idempotencyHeader) {
         String eventType = fields.string("event_type", true, 128, EVENT_TYPE);
+        if (eventType != null && eventType.regionMatches(true, 0, RESERVED_PREFIX, 0, RESERVED_PREFIX.length())) {
+            fields.problem("event_type", "reserved", "event types starting with \"" + RESERVED_PREFIX
+                    + "\" are the service's own (operational events); choose another name");
+        }
         String source = fields.string("source", false, 128, null);
         JsonNode payload = fields.raw("payload");
         if (payload == null || payload.isNull()) {

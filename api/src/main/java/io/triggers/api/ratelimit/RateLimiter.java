@@ -22,10 +22,13 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Per-organization rate limit: one GCRA Lua script per request in Redis (EVALSHA), so it holds
- * across every api replica. Limits are per minute with the whole minute's budget as burst. Every
- * authenticated call costs one unit; a batch costs one per item and may be granted part of its
- * ask. When Redis does not answer, requests are let through: that is logged and counted
+ * Per-organization rate limits: one GCRA Lua script per request in Redis (EVALSHA), so they hold
+ * across every api replica. Limits are per minute with the whole minute's budget as burst. An
+ * organization has two budgets: ingestion (its tier's or its own {@code rate_limit_per_minute};
+ * an ingest call costs one unit, a batch one per item and may be granted part of its ask), and
+ * every other call (reads and management, {@code triggers.rate-limit.calls-per-minute}, one unit
+ * each), so polling consumers and the console cannot starve ingestion, nor the reverse. When Redis
+ * does not answer, requests are let through: that is logged and counted
  * ({@code triggers_ratelimit_unavailable_total}).
  */
 @Component
@@ -57,13 +60,15 @@ public final class RateLimiter {
     private final RedisScript<List> script;
     private final ReactiveStringRedisTemplate redis;
     private final String prefix;
+    private final int callsPerMinute;
     private final Counter unavailable;
     private final Counter limited;
     private final ThrottledLog unavailableLog = new ThrottledLog(log, Duration.ofSeconds(10));
 
-    public RateLimiter(ReactiveStringRedisTemplate redis, RedisKeysProperties keys, MeterRegistry meters) {
+    public RateLimiter(ReactiveStringRedisTemplate redis, RedisKeysProperties keys, RateLimitProperties properties, MeterRegistry meters) {
         this.redis = redis;
         this.prefix = keys.keyPrefix() + ":ratelimit:";
+        this.callsPerMinute = properties.callsPerMinute();
         // Read (and its SHA-1 computed) here, once: a script backed by a resource reads the file on
         // first use, which would be a file read on an event loop.
         try (InputStream source = new ClassPathResource("ratelimit/gcra.lua").getInputStream()) {
@@ -80,14 +85,22 @@ public final class RateLimiter {
                 .register(meters);
     }
 
-    /** Asks for {@code units} of the tenant's budget. */
+    /** Asks for {@code units} of the tenant's ingest budget. */
     public Mono<Decision> acquire(Tenant tenant, int units) {
-        int limit = Tiers.effectiveLimit(tenant.tier(), tenant.rateLimitPerMinute());
+        return acquire(prefix + tenant.organizationId(), Tiers.effectiveLimit(tenant.tier(), tenant.rateLimitPerMinute()), units);
+    }
+
+    /** Asks for one unit of the tenant's budget for reads and management calls. */
+    public Mono<Decision> acquireCall(Tenant tenant) {
+        return acquire(prefix + tenant.organizationId() + ":calls", callsPerMinute, 1);
+    }
+
+    private Mono<Decision> acquire(String key, int limit, int units) {
         if (limit == 0) {
             return Mono.just(new Decision(0, units, 0, 0, 0));
         }
         long interval = Math.max(1, MICROS_PER_MINUTE / limit);
-        return redis.execute(script, List.of(prefix + tenant.organizationId()),
+        return redis.execute(script, List.of(key),
                         List.of(Long.toString(interval), Integer.toString(limit), Integer.toString(units)))
                 .next()
                 .timeout(REDIS_TIMEOUT)

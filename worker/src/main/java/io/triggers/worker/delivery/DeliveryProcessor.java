@@ -148,7 +148,8 @@ public final class DeliveryProcessor {
         int attempt = target.attempts() + 1;
         // The retry step follows the attempts since the schedule (re)started: a replay starts it over,
         // a re-queue (the reconciler, Redis lost its keys) does not.
-        Decision decision = DeliveryDecisions.afterAttempt(outcome, target.attemptsInSchedule() + 1, schedule, now,
+        Decision decision = DeliveryDecisions.afterAttempt(outcome, target.attemptsInSchedule() + 1,
+                target.retrySchedule() == null ? schedule : new RetrySchedule(target.retrySchedule()), now,
                 delivery.eventId() + "/" + delivery.endpointId());
         if (outcome.delivered()) {
             Mono<Void> recovered = target.failingSince() == null ? Mono.empty() : repository.endpointRecovered(target.endpointId());

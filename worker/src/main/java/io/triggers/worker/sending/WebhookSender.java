@@ -82,6 +82,8 @@ public final class WebhookSender implements DisposableBean {
             return http.post()
                     .uri(url)
                     .send((request, out) -> {
+                        // The endpoint's own headers first: the service's below replace any of the same name.
+                        target.headers().forEach(request::header);
                         request.header(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
                                 .header(HttpHeaderNames.CONTENT_LENGTH, Integer.toString(body.length))
                                 .header(HttpHeaderNames.USER_AGENT, USER_AGENT)

@@ -16,6 +16,7 @@ import io.triggers.worker.delivery.DeliveryTarget;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,8 @@ import org.springframework.r2dbc.core.DatabaseClient;
 import org.springframework.r2dbc.core.Parameter;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
+import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What the worker reads and writes in PostgreSQL. The three statements every delivery makes
@@ -47,7 +50,7 @@ public final class DeliveryRepository {
             SELECT e.id, e.organization_id, e.event_type, e.source, e.payload, e.metadata, e.created_at,
                    d.endpoint_id, d.attempts, d.schedule_from, d.next_attempt_at,
                    ep.url, ep.secret, ep.previous_secret, ep.previous_secret_expires_at, ep.enabled, ep.disabled_reason,
-                   ep.failing_since
+                   ep.failing_since, ep.headers, ep.retry_schedule_ms
             FROM unnest(:eventIds::uuid[], :endpointIds::uuid[]) AS wanted(event_id, endpoint_id)
             JOIN deliveries d ON d.event_id = wanted.event_id AND d.endpoint_id = wanted.endpoint_id
             JOIN events e ON e.id = d.event_id
@@ -169,12 +172,13 @@ public final class DeliveryRepository {
     private final DatabaseClient db;
     private final DatabaseClient perDelivery;
     private final SecretCipher cipher;
+    private final JsonMapper json;
     private final ThrottledLog undecryptable = new ThrottledLog(log, Duration.ofSeconds(10));
     private final Coalescer<Key, DeliveryTarget> owed;
     private final Coalescer<Attempt, Boolean> attempts;
     private final Coalescer<UUID, Boolean> eventStatuses;
 
-    DeliveryRepository(DatabaseClient db, DeliveryStatements perDelivery, SecretCipher cipher, WorkerProperties worker) {
+    DeliveryRepository(DatabaseClient db, DeliveryStatements perDelivery, SecretCipher cipher, WorkerProperties worker, JsonMapper json) {
         /*
          * 256 per statement, statements-at-once (1) statements at once per kind; at most 10 000 calls
          * wait per kind (a stalled database makes deliveries fail fast with StorageBusy, which closes the
@@ -187,6 +191,7 @@ public final class DeliveryRepository {
         this.db = db;
         this.perDelivery = perDelivery.client();
         this.cipher = cipher;
+        this.json = json;
         // Concurrent deliveries share statements (and commits): reading what is owed, storing
         // attempts, refreshing event statuses. A batch fails as a whole only when the database is down.
         this.owed = new Coalescer<>(this::owedBatch, null, key -> 1, key -> CALL_BYTES,
@@ -226,7 +231,8 @@ public final class DeliveryRepository {
                                     row.get("previous_secret_expires_at", Instant.class), now), row.get("attempts", Integer.class),
                             row.get("schedule_from", Integer.class), row.get("enabled", Boolean.class),
                             row.get("disabled_reason", String.class), row.get("next_attempt_at", Instant.class),
-                            row.get("failing_since", Instant.class));
+                            row.get("failing_since", Instant.class), headers(endpointId, row.get("headers", String.class)),
+                            schedule(row.get("retry_schedule_ms", Long[].class)));
                 })
                 .all()
                 .collectMap(target -> new Key(target.event().id(), target.endpointId()));
@@ -254,6 +260,29 @@ public final class DeliveryRepository {
             undecryptable.warn("endpoint {}: cannot sign: {}", endpointId, e.getMessage());
             return List.of();
         }
+    }
+
+    /**
+     * The endpoint's static headers, decrypted. When they cannot be decrypted (their key is missing
+     * from TRIGGERS_ENCRYPTION_KEYS) the delivery goes without them, and that is logged.
+     */
+    private Map<String, String> headers(UUID endpointId, String sealed) {
+        if (sealed == null) {
+            return Map.of();
+        }
+        try {
+            return json.readValue(cipher.open(sealed, endpointId), HEADERS);
+        } catch (UndecryptableSecret e) {
+            undecryptable.warn("endpoint {}: its headers are not sent: {}", endpointId, e.getMessage());
+            return Map.of();
+        }
+    }
+
+    private static final TypeReference<Map<String, String>> HEADERS = new TypeReference<>() {
+    };
+
+    private static List<Duration> schedule(Long[] millis) {
+        return millis == null ? null : Arrays.stream(millis).map(Duration::ofMillis).toList();
     }
 
     /** Stores an attempt; {@code status} is the delivery's new status (delivered, failed or dead). */
