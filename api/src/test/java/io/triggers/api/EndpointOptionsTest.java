@@ -13,7 +13,7 @@ import tools.jackson.databind.JsonNode;
 /**
  * The endpoint options of API.md "Endpoint options" (issue 19): static {@code headers} (rules,
  * encrypted at rest, masked on read), {@code filter} (every operator, applied when the event is
- * stored) and {@code retry_schedule}.
+ * stored) and {@code retry_schedule}; and {@code POST /v1/endpoints/{id}/test}.
  */
 class EndpointOptionsTest {
 
@@ -61,7 +61,11 @@ class EndpointOptionsTest {
             new Case("{\"data.customer.gold\":{\"$exists\":true}}", ORDER, false),
             new Case("{\"data.customer.gold\":{\"$exists\":false}}", ORDER, true),
             new Case("{\"data.note\":{\"$exists\":true}}", ORDER, true), // present, though null
-            new Case("{\"type\":\"order.created\",\"data.amount\":{\"$gt\":1000}}", ORDER, false)); // all must hold
+            new Case("{\"type\":\"order.created\",\"data.amount\":{\"$gt\":1000}}", ORDER, false), // all must hold
+            // values are literals, never predicate text: a quote cannot close the string and add a condition
+            new Case("{\"source\":\"x\\\" || @ == \\\"shop\"}", ORDER, false),
+            new Case("{\"source\":{\"$in\":[\"x\\\") || exists($) || (@ == \\\"y\"]}}", ORDER, false),
+            new Case("{\"source\":\"sh\\\\op\"}", ORDER, false));
 
     @BeforeAll
     static void start() {
@@ -187,6 +191,38 @@ class EndpointOptionsTest {
             assertThat(answer.status()).as(invalid).isEqualTo(400);
             assertThat(answer.json().get("error").get("details").get(0).get("field").stringValue()).isEqualTo("retry_schedule");
         }
+    }
+
+    @Test
+    void aTestEventGoesToThatEndpointOnlyWhateverItsTypesAndFilterAndStaysOutOfTheInbox() throws Exception {
+        String key = api.newUnlimitedOrganizationKey("endpoint test");
+        String tested = api.send("POST", "/v1/endpoints", key, "{\"url\":\"http://127.0.0.1:9/t\",\"event_types\":[\"order.*\"],"
+                + "\"filter\":{\"data.amount\":{\"$gt\":1000}}}", Map.of()).json().get("id").stringValue();
+        String other = api.send("POST", "/v1/endpoints", key, "{\"url\":\"http://127.0.0.1:9/o\"}", Map.of()).json().get("id").stringValue();
+
+        Answer sent = api.send("POST", "/v1/endpoints/" + tested + "/test", key, null, Map.of());
+        assertThat(sent.status()).as(sent.text()).isEqualTo(202);
+        String eventId = sent.json().get("event_id").stringValue();
+        assertThat(api.queryText("SELECT endpoint_id::text FROM deliveries WHERE event_id = ?::uuid", eventId)).isEqualTo(tested);
+        JsonNode event = api.send("GET", "/v1/events/" + eventId, key, null, Map.of()).json();
+        assertThat(event.get("event_type").stringValue()).isEqualTo("triggers.test");
+        assertThat(event.get("payload").get("endpoint_id").stringValue()).isEqualTo(tested);
+        assertThat(api.send("GET", "/v1/inbox", key, null, Map.of()).json().get("events")).isEmpty();
+
+        Answer named = api.send("POST", "/v1/endpoints/" + other + "/test", key, "{\"event_type\":\"ping.me\",\"payload\":{\"x\":1}}", Map.of());
+        assertThat(named.status()).isEqualTo(202);
+        JsonNode namedEvent = api.send("GET", "/v1/events/" + named.json().get("event_id").stringValue(), key, null, Map.of()).json();
+        assertThat(namedEvent.get("event_type").stringValue()).isEqualTo("ping.me");
+        assertThat(namedEvent.get("payload").get("x").intValue()).isEqualTo(1);
+
+        assertThat(api.send("POST", "/v1/endpoints/" + other + "/test", key, "{\"payload\":null}", Map.of()).status()).isEqualTo(400);
+        assertThat(api.send("POST", "/v1/endpoints/" + other + "/test", key, "{\"extra\":1}", Map.of()).status()).isEqualTo(400);
+        assertThat(api.send("POST", "/v1/endpoints/" + java.util.UUID.randomUUID() + "/test", key, null, Map.of()).status()).isEqualTo(404);
+        api.send("PATCH", "/v1/endpoints/" + other, key, "{\"enabled\":false}", Map.of());
+        assertThat(api.send("POST", "/v1/endpoints/" + other + "/test", key, null, Map.of()).status()).isEqualTo(409);
+        // Another organization's endpoint is not found.
+        String stranger = api.newUnlimitedOrganizationKey("stranger");
+        assertThat(api.send("POST", "/v1/endpoints/" + tested + "/test", stranger, null, Map.of()).status()).isEqualTo(404);
     }
 
     private static Answer create(String body) {

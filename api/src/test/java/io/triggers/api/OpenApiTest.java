@@ -26,6 +26,7 @@ class OpenApiTest {
             Map.entry("/v1/endpoints/{id}", Set.of("get", "patch", "delete")),
             Map.entry("/v1/endpoints/{id}/secret", Set.of("get")),
             Map.entry("/v1/endpoints/{id}/secret/rotate", Set.of("post")),
+            Map.entry("/v1/endpoints/{id}/test", Set.of("post")),
             Map.entry("/v1/events", Set.of("post")),
             Map.entry("/v1/events/batch", Set.of("post")),
             Map.entry("/v1/events/{id}", Set.of("get", "delete")),

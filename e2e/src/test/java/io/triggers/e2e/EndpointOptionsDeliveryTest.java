@@ -91,6 +91,24 @@ class EndpointOptionsDeliveryTest {
         }
     }
 
+    @Test
+    void aTestEventReachesTheEndpointSigned() throws Exception {
+        try (WebhookReceiver receiver = WebhookReceiver.start()) {
+            String key = service.newOrganizationKey("test event");
+            Response endpoint = service.call("POST", "/v1/endpoints", key, "{\"url\":\"" + receiver.url("/t")
+                    + "\",\"event_types\":[\"never.sent\"]}");
+            Response sent = service.call("POST", "/v1/endpoints/" + endpoint.body().get("id").stringValue() + "/test", key, null);
+            assertThat(sent.status()).isEqualTo(202);
+            String eventId = sent.body().get("event_id").stringValue();
+
+            await().atMost(WAIT).until(() -> "delivered".equals(service.eventStatus(eventId)));
+            assertThat(receiver.received()).singleElement().satisfies(webhook -> {
+                assertThat(webhook.header("webhook-id")).isEqualTo(eventId);
+                assertThat(webhook.bodyText()).contains("\"type\":\"triggers.test\"");
+            });
+        }
+    }
+
     private static String ingest(String key, String body) {
         Response created = service.call("POST", "/v1/events", key, body);
         assertThat(created.status()).isEqualTo(201);

@@ -75,6 +75,22 @@ public final class EndpointRepository {
 
     private static final String DELETE = "DELETE FROM endpoints WHERE id = :id AND organization_id = :organizationId";
 
+    // A test event: stored like any other, with one delivery, to this endpoint only (whatever its
+    // event_types and filter). Nothing when the endpoint does not exist or is disabled.
+    private static final String TEST_EVENT = """
+            WITH endpoint AS (
+                SELECT id, organization_id FROM endpoints WHERE id = :endpointId AND organization_id = :organizationId AND enabled
+            ),
+            event AS (
+                INSERT INTO events (id, organization_id, event_type, source, payload, metadata, status, request_id, created_at, updated_at)
+                SELECT :eventId, organization_id, :eventType, 'triggers', :payload::jsonb, '{}'::jsonb, 'pending', :requestId, :now, :now
+                FROM endpoint
+                RETURNING id, organization_id
+            )
+            INSERT INTO deliveries (event_id, endpoint_id, organization_id, status, created_at, updated_at)
+            SELECT event.id, endpoint.id, event.organization_id, 'pending', :now, :now FROM event, endpoint
+            """;
+
     // Disabled by hand: what it is still owed waits, neither attempted nor dead-lettered.
     private static final String PAUSE = """
             UPDATE deliveries SET status = 'paused', next_attempt_at = NULL, updated_at = :now
@@ -201,6 +217,25 @@ public final class EndpointRepository {
                 .bind("organizationId", organizationId)
                 .map(this::endpoint)
                 .one();
+    }
+
+    /**
+     * Stores a test event with one delivery, to this endpoint only; emits whether it was stored (the
+     * endpoint exists and is enabled).
+     */
+    public Mono<Boolean> insertTestEvent(UUID organizationId, UUID endpointId, UUID eventId, String eventType, String payloadJson,
+                                         String requestId, Instant now) {
+        return db.sql(TEST_EVENT)
+                .bind("endpointId", endpointId)
+                .bind("organizationId", organizationId)
+                .bind("eventId", eventId)
+                .bind("eventType", eventType)
+                .bind("payload", payloadJson)
+                .bind("requestId", Parameter.fromOrEmpty(requestId, String.class))
+                .bind("now", now)
+                .fetch()
+                .rowsUpdated()
+                .map(rows -> rows > 0);
     }
 
     /** Pauses the endpoint's owed deliveries (it was disabled by hand); emits how many. */

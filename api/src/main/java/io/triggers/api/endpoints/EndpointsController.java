@@ -10,6 +10,9 @@ import io.triggers.api.web.ApiException;
 import io.triggers.api.web.PathIds;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
+import io.triggers.api.web.RequestIds;
+import io.triggers.api.web.StorableJson;
+import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.ids.UuidV7;
 import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.time.Timestamps;
@@ -35,8 +38,10 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestAttribute;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** Webhook endpoints of the caller's organization. */
 @RestController
@@ -56,6 +61,10 @@ public final class EndpointsController {
     /** An event type, or a prefix pattern: {@code invoice.*}, or {@code *} for everything. */
     static final Pattern EVENT_TYPE_FILTER = Pattern.compile("\\*|[A-Za-z0-9._:-]{1,128}|[A-Za-z0-9._:-]{1,126}\\.\\*");
     private static final long MAX_BODY = 64 * 1024;
+    private static final Set<String> TEST_FIELDS = Set.of("event_type", "payload");
+    private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /** The type of a test event unless the call names one. */
+    static final String TEST_TYPE = "triggers.test";
 
     /**
      * An endpoint without its secret; why it was disabled, when the service disabled it. Its rate
@@ -96,9 +105,11 @@ public final class EndpointsController {
     private final EndpointLimitsPublisher limits;
     private final EventQueue queue;
     private final int maxPerOrganization;
+    private final JsonMapper json;
 
     EndpointsController(EndpointRepository endpoints, JsonBodies bodies, EndpointTargets targets, EndpointLimitsPublisher limits,
-                        EventQueue queue, EndpointsProperties properties) {
+                        EventQueue queue, EndpointsProperties properties, JsonMapper json) {
+        this.json = json;
         this.endpoints = endpoints;
         this.bodies = bodies;
         this.targets = targets;
@@ -195,6 +206,45 @@ public final class EndpointsController {
                     .flatMap(updated -> (setEnabled ? pauseOrResume(tenant.organizationId(), updated, now) : Mono.<Void>empty())
                             .thenReturn(updated))
                     .map(EndpointView::of);
+        });
+    }
+
+    /** The answer to a test: the event made for it. */
+    public record TestEvent(UUID eventId) {
+    }
+
+    /**
+     * Sends an example event to this endpoint only, whatever its event types and filter: an event
+     * of the organization (type {@code triggers.test} unless the body names one) with one delivery.
+     */
+    @PostMapping("/v1/endpoints/{id}/test")
+    public Mono<ResponseEntity<TestEvent>> test(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id,
+                                                ServerWebExchange exchange) {
+        UUID endpointId = parseId(id);
+        return bodies.readOptionalObject(exchange.getRequest(), MAX_BODY).flatMap(body -> {
+            RequestFields fields = new RequestFields(body, TEST_FIELDS);
+            String eventType = fields.string("event_type", false, 128, EVENT_TYPE);
+            JsonNode payload = fields.raw("payload");
+            if (payload != null && payload.isNull()) {
+                fields.problem("payload", "invalid_value", "payload must not be null");
+            } else if (payload != null) {
+                StorableJson.check(payload, "payload", fields);
+            }
+            fields.throwIfInvalid();
+            UUID eventId = UuidV7.next();
+            String requestId = RequestIds.of(exchange);
+            String payloadJson = payload != null ? json.writeValueAsString(payload)
+                    : json.writeValueAsString(Map.of("message", "a test event from Triggers", "endpoint_id", endpointId.toString()));
+            return found(tenant, id).flatMap(endpoint -> endpoint.enabled()
+                    ? endpoints.insertTestEvent(tenant.organizationId(), endpointId, eventId, eventType == null ? TEST_TYPE : eventType,
+                            payloadJson, requestId, Timestamps.now())
+                    : Mono.error(ApiException.conflict("endpoint " + id + " is disabled; enable it first")))
+                    .flatMap(stored -> stored
+                            ? endpoints.find(tenant.organizationId(), endpointId)
+                            : Mono.error(ApiException.conflict("endpoint " + id + " was disabled or deleted meanwhile")))
+                    .flatMap(endpoint -> queue.enqueueAll(List.of(new QueueEntry(eventId, endpointId, tenant.organizationId(), requestId,
+                            endpoint.rateLimitPerSecond(), endpoint.maxInFlight()))))
+                    .thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED).body(new TestEvent(eventId)));
         });
     }
 

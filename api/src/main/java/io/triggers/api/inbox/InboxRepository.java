@@ -17,7 +17,8 @@ import reactor.core.publisher.Mono;
 final class InboxRepository {
 
     /*
-     * The literal status list matches the partial indexes' predicate, so the planner can use them
+     * The service's own events (type triggers.*: endpoint tests, operational events) are for
+     * endpoints, never listed. The literal status list matches the partial indexes' predicate, so the planner can use them
      * (by (organization_id, xact_id, created_at, id), or with event_type first when it is filtered on).
      *
      * Pages follow commit order: the inserting transaction's id, then created_at and id among the rows
@@ -34,6 +35,7 @@ final class InboxRepository {
             FROM events
             WHERE organization_id = :organizationId
               AND status IN ('pending', 'failed', 'dead')
+              AND NOT starts_with(event_type, 'triggers.')
               AND (:status::text IS NULL OR status = :status::text)
               AND (:eventType::text IS NULL OR event_type = :eventType::text)
               AND (:source::text IS NULL OR source = :source::text)
