@@ -1,6 +1,7 @@
 package io.triggers.api;
 
 import io.triggers.shared.crypto.SecretsAtRest;
+import io.triggers.shared.health.ReadinessMetrics;
 import io.triggers.shared.logging.RequestContext;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,7 +15,7 @@ import org.springframework.context.annotation.Import;
  */
 @SpringBootApplication(scanBasePackages = "io.triggers.api")
 @ConfigurationPropertiesScan({"io.triggers.api", "io.triggers.shared.config"})
-@Import(SecretsAtRest.class)
+@Import({SecretsAtRest.class, ReadinessMetrics.class})
 public class TriggersApi {
 
     /**
