@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonRawValue;
 import io.triggers.api.auth.Tenant;
 import io.triggers.api.deliveries.DeliveriesRepository.Attempt;
 import io.triggers.api.deliveries.DeliveriesRepository.DeadLetter;
+import io.triggers.api.deliveries.DeliveriesRepository.EndpointAttempt;
 import io.triggers.api.events.EventQueue;
 import io.triggers.api.web.ApiException;
 import io.triggers.api.web.PathIds;
@@ -38,6 +39,9 @@ public final class DeliveriesController {
     public record Attempts(List<Attempt> attempts) {
     }
 
+    public record EndpointAttempts(List<EndpointAttempt> attempts, String nextCursor) {
+    }
+
     public record Replay(UUID eventId, String status, long deliveries) {
     }
 
@@ -69,6 +73,31 @@ public final class DeliveriesController {
                 .switchIfEmpty(Mono.error(() -> eventNotFound(id)))
                 .then(deliveries.attempts(tenant.organizationId(), eventId))
                 .map(Attempts::new);
+    }
+
+    /** An endpoint's attempts, newest first, with keyset cursors; {@code status} succeeded (2xx) or failed. */
+    @GetMapping("/v1/endpoints/{id}/attempts")
+    public Mono<EndpointAttempts> endpointAttempts(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id,
+                                                   @RequestParam(name = "status", required = false) String status,
+                                                   @RequestParam(name = "limit", required = false) String limit,
+                                                   @RequestParam(name = "cursor", required = false) String cursor) {
+        UUID endpointId = PathIds.parse(id, "endpoint");
+        if (status != null && !status.equals("succeeded") && !status.equals("failed")) {
+            throw ApiException.validation("status", "invalid_value", "status must be succeeded or failed");
+        }
+        int pageSize = pageSize(limit);
+        Cursor after = cursor == null || cursor.isEmpty() ? null : Cursor.decode(cursor);
+        return deliveries.endpointEnabled(tenant.organizationId(), endpointId)
+                .switchIfEmpty(Mono.error(() -> PathIds.notFound("endpoint", id)))
+                .then(deliveries.endpointAttempts(tenant.organizationId(), endpointId, status, after == null ? null : after.at(),
+                        after == null ? null : after.id(), pageSize + 1))
+                .map(found -> {
+                    List<EndpointAttempt> page = found.size() > pageSize ? found.subList(0, pageSize) : found;
+                    String next = found.size() > pageSize
+                            ? new Cursor(page.get(page.size() - 1).attemptedAt(), page.get(page.size() - 1).id()).encode()
+                            : null;
+                    return new EndpointAttempts(page, next);
+                });
     }
 
     /**
@@ -176,7 +205,7 @@ public final class DeliveriesController {
         return PathIds.notFound("event", id);
     }
 
-    /** An opaque keyset position: (when the last event died, its id). */
+    /** An opaque keyset position: (when the last event died, or the last attempt was made; its id). */
     record Cursor(Instant at, UUID id) {
 
         String encode() {
