@@ -169,7 +169,8 @@ class EndpointOptionsTest {
                 Map.entry("{\"data.amount\":{\"$in\":[[1]]}}", "filter.data.amount.$in"),
                 Map.entry("{\"data.amount\":{\"$exists\":1}}", "filter.data.amount.$exists"),
                 Map.entry("{\"data.amount\":{}}", "filter.data.amount"),
-                Map.entry("{\"data.amount\":[1,2]}", "filter.data.amount"));
+                Map.entry("{\"data.amount\":[1,2]}", "filter.data.amount"),
+                Map.entry("{\"data.note\":\"nul\\u0000here\"}", "filter"));
         refused.forEach((filter, field) -> {
             Answer answer = create("{\"url\":\"http://127.0.0.1:9/h\",\"filter\":" + filter + "}");
             assertThat(answer.status()).as(filter).isEqualTo(400);

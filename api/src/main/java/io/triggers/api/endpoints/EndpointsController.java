@@ -268,6 +268,9 @@ public final class EndpointsController {
         Map<String, String> headers = EndpointOptions.headers(fields);
         String filterPath = EndpointFilter.compile(fields);
         JsonNode filter = filterPath == null ? null : fields.raw("filter");
+        if (filter != null) {
+            StorableJson.check(filter, "filter", fields); // stored as jsonb: no NUL characters, no unpaired surrogates
+        }
         return new Options(headers, filter, filterPath, EndpointOptions.retrySchedule(fields));
     }
 
