@@ -1,6 +1,7 @@
 package io.triggers.api.deliveries;
 
 import io.r2dbc.postgresql.codec.Json;
+import io.triggers.api.endpoints.EndpointMatch;
 import io.triggers.shared.config.RetentionProperties;
 import java.time.Instant;
 import java.util.List;
@@ -38,15 +39,8 @@ final class DeliveriesRepository {
                 SELECT endpoint.id FROM event
                 JOIN endpoints endpoint ON endpoint.organization_id = event.organization_id AND endpoint.enabled
                 WHERE CASE WHEN :endpointId::uuid IS NOT NULL THEN endpoint.id = :endpointId::uuid
-                           ELSE (cardinality(endpoint.event_types) = 0
-                                 OR event.event_type = ANY (endpoint.event_types)
-                                 OR EXISTS (SELECT 1 FROM unnest(endpoint.event_types) AS filter(pattern)
-                                            WHERE right(filter.pattern, 1) = '*'
-                                              AND starts_with(event.event_type, left(filter.pattern, -1))))
-                                AND (endpoint.filter_path IS NULL
-                                     OR jsonb_path_match(jsonb_build_object('type', event.event_type, 'source', event.source,
-                                                                            'data', event.payload, 'metadata', event.metadata),
-                                                         endpoint.filter_path, '{}', true)) END
+                           ELSE """ + EndpointMatch.CONDITION + """
+                           END
             ),
             renewed AS (
                 INSERT INTO deliveries (event_id, endpoint_id, organization_id, status, created_at, updated_at)

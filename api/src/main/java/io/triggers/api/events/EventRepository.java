@@ -1,6 +1,7 @@
 package io.triggers.api.events;
 
 import io.r2dbc.postgresql.codec.Json;
+import io.triggers.api.endpoints.EndpointMatch;
 import io.triggers.shared.queue.QueueEntry;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -60,15 +61,7 @@ public final class EventRepository {
                 SELECT event.id, endpoint.id, event.organization_id, 'pending', event.created_at, event.created_at
                 FROM event
                 JOIN endpoints endpoint ON endpoint.organization_id = event.organization_id AND endpoint.enabled
-                WHERE (cardinality(endpoint.event_types) = 0
-                       OR event.event_type = ANY (endpoint.event_types)
-                       OR EXISTS (SELECT 1 FROM unnest(endpoint.event_types) AS filter(pattern)
-                                  WHERE right(filter.pattern, 1) = '*'
-                                    AND starts_with(event.event_type, left(filter.pattern, -1))))
-                  AND (endpoint.filter_path IS NULL
-                       OR jsonb_path_match(jsonb_build_object('type', event.event_type, 'source', event.source,
-                                                              'data', event.payload, 'metadata', event.metadata),
-                                           endpoint.filter_path, '{}', true))
+                WHERE """ + EndpointMatch.CONDITION + """
                 RETURNING event_id, endpoint_id
             )
             SELECT event.id, event.organization_id,
