@@ -139,6 +139,14 @@ public class Throughput {
             say("single-event ingestion, organization with one endpoint, concurrency " + concurrency);
             results.put("single_ingestion", single(api, key, event));
         }
+        if (phase("single-filter")) {
+            // The same, to an endpoint with a filter that every event matches (two conditions): what matching costs at ingest.
+            String filteredKey = organization(api);
+            post(api + "/v1/endpoints", filteredKey, "{\"url\":\"" + receiver
+                    + "\",\"filter\":{\"data.order_id\":{\"$gte\":1},\"source\":{\"$in\":[\"bench\",\"shop\"]}}}");
+            say("single-event ingestion, organization with one filtered endpoint, concurrency " + concurrency);
+            results.put("single_ingestion_filter", single(api, filteredKey, event));
+        }
         if (phase("batch")) {
             say("batch ingestion, " + seconds + " s");
             results.put("batch_ingestion", batch(api, key));
