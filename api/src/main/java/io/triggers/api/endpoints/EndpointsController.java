@@ -6,6 +6,7 @@ import io.triggers.api.endpoints.EndpointRepository.Changes;
 import io.triggers.api.endpoints.EndpointRepository.Endpoint;
 import io.triggers.api.endpoints.EndpointRepository.Options;
 import io.triggers.api.events.EventQueue;
+import io.triggers.api.events.EventRequest;
 import io.triggers.api.web.ApiException;
 import io.triggers.api.web.PathIds;
 import io.triggers.api.web.JsonBodies;
@@ -62,7 +63,6 @@ public final class EndpointsController {
     static final Pattern EVENT_TYPE_FILTER = Pattern.compile("\\*|[A-Za-z0-9._:-]{1,128}|[A-Za-z0-9._:-]{1,126}\\.\\*");
     private static final long MAX_BODY = 64 * 1024;
     private static final Set<String> TEST_FIELDS = Set.of("event_type", "payload");
-    private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     /** The type of a test event unless the call names one. */
     static final String TEST_TYPE = "triggers.test";
 
@@ -223,7 +223,7 @@ public final class EndpointsController {
         UUID endpointId = parseId(id);
         return bodies.readOptionalObject(exchange.getRequest(), MAX_BODY).flatMap(body -> {
             RequestFields fields = new RequestFields(body, TEST_FIELDS);
-            String eventType = fields.string("event_type", false, 128, EVENT_TYPE);
+            String eventType = fields.string("event_type", false, 128, EventRequest.EVENT_TYPE);
             JsonNode payload = fields.raw("payload");
             if (payload != null && payload.isNull()) {
                 fields.problem("payload", "invalid_value", "payload must not be null");
@@ -235,16 +235,17 @@ public final class EndpointsController {
             String requestId = RequestIds.of(exchange);
             String payloadJson = payload != null ? json.writeValueAsString(payload)
                     : json.writeValueAsString(Map.of("message", "a test event from Triggers", "endpoint_id", endpointId.toString()));
-            return found(tenant, id).flatMap(endpoint -> endpoint.enabled()
-                    ? endpoints.insertTestEvent(tenant.organizationId(), endpointId, eventId, eventType == null ? TEST_TYPE : eventType,
-                            payloadJson, requestId, Timestamps.now())
-                    : Mono.error(ApiException.conflict("endpoint " + id + " is disabled; enable it first")))
-                    .flatMap(stored -> stored
-                            ? endpoints.find(tenant.organizationId(), endpointId)
-                            : Mono.error(ApiException.conflict("endpoint " + id + " was disabled or deleted meanwhile")))
-                    .flatMap(endpoint -> queue.enqueueAll(List.of(new QueueEntry(eventId, endpointId, tenant.organizationId(), requestId,
-                            endpoint.rateLimitPerSecond(), endpoint.maxInFlight()))))
-                    .thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED).body(new TestEvent(eventId)));
+            return found(tenant, id).flatMap(endpoint -> {
+                if (!endpoint.enabled()) {
+                    return Mono.error(ApiException.conflict("endpoint " + id + " is disabled; enable it first"));
+                }
+                return endpoints.insertTestEvent(tenant.organizationId(), endpointId, eventId, eventType == null ? TEST_TYPE : eventType,
+                                payloadJson, requestId, Timestamps.now())
+                        .flatMap(stored -> stored
+                                ? queue.enqueueAll(List.of(new QueueEntry(eventId, endpointId, tenant.organizationId(), requestId,
+                                        endpoint.rateLimitPerSecond(), endpoint.maxInFlight())))
+                                : Mono.error(ApiException.conflict("endpoint " + id + " was disabled or deleted meanwhile")));
+            }).thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED).body(new TestEvent(eventId)));
         });
     }
 

@@ -22,7 +22,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public record EventRequest(String eventType, String source, JsonNode payload, ObjectNode metadata, String idempotencyKey) {
 
-    static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /** What an event type may be (also for endpoint test events). */
+    public static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     /** The prefix of the service's own event types (operational events), in any case: producers may not use it. */
     static final String RESERVED_PREFIX = "triggers.";
     static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x20-\\x7E]{1,255}");
