@@ -1,5 +1,6 @@
 package io.triggers.api.events;
 
+import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
 import static org.springframework.web.reactive.function.server.RequestPredicates.POST;
 import static org.springframework.web.reactive.function.server.RequestPredicates.path;
 
@@ -34,8 +35,9 @@ class IngestRoutes {
     RouterFunction<ServerResponse> ingest(EventsController events, JsonMapper json) {
         return RouterFunctions.route(POST("/v1/events"), request -> respond(json, events.ingest(tenant(request), request.exchange())))
                 .andRoute(POST("/v1/events/batch"), request -> respond(json, events.batch(tenant(request), request.exchange())))
-                // Another method on /v1/events is 405, as it was while the route was annotated.
-                .andRoute(path("/v1/events"), request -> Mono.error(new MethodNotAllowedException(request.method(), Set.of(HttpMethod.POST))));
+                // Another method than GET (the event log, an annotated route) on /v1/events is 405.
+                .andRoute(path("/v1/events").and(GET("/v1/events").negate()),
+                        request -> Mono.error(new MethodNotAllowedException(request.method(), Set.of(HttpMethod.GET, HttpMethod.POST))));
     }
 
     private static Tenant tenant(ServerRequest request) {

@@ -1,12 +1,10 @@
 package io.triggers.api.inbox;
 
 import io.triggers.api.auth.Tenant;
+import io.triggers.api.events.EventRequest;
 import io.triggers.api.events.EventSummary;
-import io.triggers.api.web.ApiException;
-import io.triggers.api.web.FieldIssue;
+import io.triggers.api.web.QueryParameters;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -29,52 +27,33 @@ public final class InboxController {
     private static final Set<String> PARAMETERS = Set.of("limit", "cursor", "status", "event_type", "source",
             "created_after", "created_before", "order");
     private static final Pattern STATUSES = Pattern.compile("pending|failed|dead");
-    private static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
 
     public record InboxPage(List<EventSummary> events, String nextCursor) {
     }
 
     private final InboxRepository inbox;
+    private final CursorSecret cursorSecret;
 
-    public InboxController(InboxRepository inbox) {
+    public InboxController(InboxRepository inbox, CursorSecret cursorSecret) {
         this.inbox = inbox;
+        this.cursorSecret = cursorSecret;
     }
 
     @GetMapping("/v1/inbox")
     public Mono<InboxPage> list(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant,
                                 @RequestParam MultiValueMap<String, String> parameters) {
-        List<FieldIssue> issues = new ArrayList<>();
-        List<String> messages = new ArrayList<>();
-        for (String name : parameters.keySet()) {
-            if (!PARAMETERS.contains(name)) {
-                issues.add(new FieldIssue(name, "unknown_parameter"));
-                messages.add("unknown query parameter " + name);
-            } else if (parameters.get(name).size() > 1) {
-                issues.add(new FieldIssue(name, "repeated"));
-                messages.add(name + " may be given once");
-            }
-        }
-        int limit = limit(parameters.getFirst("limit"), issues, messages);
-        String status = matching(parameters.getFirst("status"), STATUSES, "status", "one of pending, failed, dead", issues, messages);
-        String eventType = matching(parameters.getFirst("event_type"), EVENT_TYPE, "event_type", "an event type", issues, messages);
-        String source = parameters.getFirst("source");
-        if (source != null && (source.isEmpty() || source.length() > 128)) {
-            issues.add(new FieldIssue("source", "invalid_value"));
-            messages.add("source must be 1 to 128 characters");
-        }
-        Instant createdAfter = time(parameters.getFirst("created_after"), "created_after", issues, messages);
-        Instant createdBefore = time(parameters.getFirst("created_before"), "created_before", issues, messages);
-        String order = parameters.getFirst("order");
-        if (order != null && !order.equals("asc") && !order.equals("desc")) {
-            issues.add(new FieldIssue("order", "invalid_value"));
-            messages.add("order must be asc or desc");
-        }
-        if (!issues.isEmpty()) {
-            return Mono.error(ApiException.validation(messages.get(0), issues));
-        }
-        InboxQuery query = new InboxQuery(status, eventType, source, createdAfter, createdBefore, "desc".equals(order));
-        String cursor = parameters.getFirst("cursor");
-        return inbox.cursorSecret().flatMap(secret -> {
+        QueryParameters given = new QueryParameters(parameters, PARAMETERS);
+        int limit = given.limit(50, 500);
+        String status = given.matching("status", STATUSES, "one of pending, failed, dead");
+        String eventType = given.matching("event_type", EventRequest.EVENT_TYPE, "an event type");
+        String source = given.text("source", 128);
+        Instant createdAfter = given.time("created_after");
+        Instant createdBefore = given.time("created_before");
+        boolean descending = given.descending(false);
+        given.throwIfInvalid();
+        InboxQuery query = new InboxQuery(status, eventType, source, createdAfter, createdBefore, descending);
+        String cursor = given.get("cursor");
+        return cursorSecret.get().flatMap(secret -> {
             InboxCursor after = cursor == null || cursor.isEmpty()
                     ? null
                     : InboxCursor.decode(cursor, secret, tenant.organizationId(), query.key());
@@ -86,45 +65,5 @@ public final class InboxController {
                 return new InboxPage(events, found.get(limit - 1).position().encode(secret, tenant.organizationId(), query.key()));
             });
         });
-    }
-
-    private static int limit(String value, List<FieldIssue> issues, List<String> messages) {
-        if (value == null) {
-            return 50;
-        }
-        try {
-            int limit = Integer.parseInt(value);
-            if (limit >= 1 && limit <= 500) {
-                return limit;
-            }
-        } catch (NumberFormatException ignored) {
-            // reported below
-        }
-        issues.add(new FieldIssue("limit", "invalid_value"));
-        messages.add("limit must be an integer from 1 to 500");
-        return 50;
-    }
-
-    private static String matching(String value, Pattern pattern, String name, String what, List<FieldIssue> issues,
-                                   List<String> messages) {
-        if (value != null && !pattern.matcher(value).matches()) {
-            issues.add(new FieldIssue(name, "invalid_value"));
-            messages.add(name + " must be " + what);
-            return null;
-        }
-        return value;
-    }
-
-    private static Instant time(String value, String name, List<FieldIssue> issues, List<String> messages) {
-        if (value == null) {
-            return null;
-        }
-        try {
-            return Instant.parse(value);
-        } catch (DateTimeParseException e) {
-            issues.add(new FieldIssue(name, "invalid_format"));
-            messages.add(name + " must be an RFC 3339 time such as 2026-11-22T10:15:30.123Z");
-            return null;
-        }
     }
 }

@@ -20,14 +20,14 @@ import javax.crypto.spec.SecretKeySpec;
  * query is refused (400); it can never select another organization's events, since every inbox
  * query is scoped to the caller's organization anyway.
  */
-record InboxCursor(long xactId, Instant createdAt, UUID eventId) {
+public record InboxCursor(long xactId, Instant createdAt, UUID eventId) {
 
     private static final int VERSION = 2;
     private static final int BODY_BYTES = 1 + 8 + 8 + 4 + 16;
     private static final int MAC_BYTES = 16;
 
     /** Encodes this position for {@code organizationId} and the query described by {@code queryKey}. */
-    String encode(byte[] secret, UUID organizationId, String queryKey) {
+    public String encode(byte[] secret, UUID organizationId, String queryKey) {
         ByteBuffer body = ByteBuffer.allocate(BODY_BYTES);
         body.put((byte) VERSION)
                 .putLong(xactId)
@@ -42,7 +42,7 @@ record InboxCursor(long xactId, Instant createdAt, UUID eventId) {
     }
 
     /** The position in a cursor given back by a client, or a 400. */
-    static InboxCursor decode(String cursor, byte[] secret, UUID organizationId, String queryKey) {
+    public static InboxCursor decode(String cursor, byte[] secret, UUID organizationId, String queryKey) {
         byte[] raw;
         try {
             raw = Base64.getUrlDecoder().decode(cursor);

@@ -3,7 +3,6 @@ package io.triggers.api.inbox;
 import io.r2dbc.postgresql.codec.Json;
 import io.triggers.api.events.EventSummary;
 import io.triggers.shared.config.RetentionProperties;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -55,24 +54,12 @@ final class InboxRepository {
     record Listed(EventSummary event, InboxCursor position) {
     }
 
-    private static final String CURSOR_SECRET = "SELECT secret FROM installation_secrets WHERE name = 'cursor'";
-
     private final DatabaseClient db;
     private final RetentionProperties retention;
-    private final Mono<byte[]> cursorSecret;
 
     InboxRepository(DatabaseClient db, RetentionProperties retention) {
         this.db = db;
         this.retention = retention;
-        // The value is kept once read; a failure (PostgreSQL unreachable for a moment) is not, so the
-        // next request reads it again instead of failing until a restart.
-        this.cursorSecret = db.sql(CURSOR_SECRET).map(row -> row.get("secret", byte[].class)).one()
-                .cache(secret -> Duration.ofMillis(Long.MAX_VALUE), failure -> Duration.ZERO, () -> Duration.ZERO);
-    }
-
-    /** The installation's secret for signing cursors (read once it can be). */
-    Mono<byte[]> cursorSecret() {
-        return cursorSecret;
     }
 
     Mono<List<Listed>> page(UUID organizationId, InboxQuery query, InboxCursor after, int limit) {

@@ -1,0 +1,79 @@
+package io.triggers.api.eventlog;
+
+import io.triggers.api.auth.Tenant;
+import io.triggers.api.events.EventRequest;
+import io.triggers.api.events.EventSummary;
+import io.triggers.api.inbox.CursorSecret;
+import io.triggers.api.inbox.InboxCursor;
+import io.triggers.api.web.PathIds;
+import io.triggers.api.web.QueryParameters;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.springframework.util.MultiValueMap;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestAttribute;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+
+/**
+ * {@code GET /v1/events}: every event of the organization whatever its status (the inbox lists
+ * only what is still owed), newest first by default, with keyset pagination and the inbox's
+ * guarantee: following {@code next_cursor} to the end returns every matching event exactly once.
+ * The service's own events ({@code triggers.*}) are listed too: they are the organization's, and
+ * an endpoint test or an operational event is worth finding here.
+ */
+@RestController
+public final class EventLogController {
+
+    private static final Set<String> PARAMETERS = Set.of("limit", "cursor", "status", "event_type", "source",
+            "endpoint_id", "created_after", "created_before", "order");
+    private static final Pattern STATUSES = Pattern.compile("pending|delivered|failed|dead|acknowledged");
+
+    public record EventLogPage(List<EventSummary> events, String nextCursor) {
+    }
+
+    private final EventLogRepository log;
+    private final CursorSecret cursorSecret;
+
+    EventLogController(EventLogRepository log, CursorSecret cursorSecret) {
+        this.log = log;
+        this.cursorSecret = cursorSecret;
+    }
+
+    @GetMapping("/v1/events")
+    public Mono<EventLogPage> list(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant,
+                                   @RequestParam MultiValueMap<String, String> parameters) {
+        QueryParameters given = new QueryParameters(parameters, PARAMETERS);
+        int limit = given.limit(50, 500);
+        String status = given.matching("status", STATUSES, "one of pending, delivered, failed, dead, acknowledged");
+        String eventType = given.matching("event_type", EventRequest.EVENT_TYPE, "an event type");
+        String source = given.text("source", 128);
+        UUID endpointId = given.uuid("endpoint_id");
+        Instant createdAfter = given.time("created_after");
+        Instant createdBefore = given.time("created_before");
+        boolean descending = given.descending(true);
+        given.throwIfInvalid();
+        EventLogQuery query = new EventLogQuery(status, eventType, source, endpointId, createdAfter, createdBefore, descending);
+        String cursor = given.get("cursor");
+        UUID organizationId = tenant.organizationId();
+        Mono<Boolean> endpointKnown = endpointId == null ? Mono.just(true) : log.endpointExists(organizationId, endpointId);
+        return endpointKnown.flatMap(known -> known
+                ? cursorSecret.get()
+                : Mono.error(PathIds.notFound("endpoint", endpointId.toString())))
+                .flatMap(secret -> {
+                    InboxCursor after = cursor == null || cursor.isEmpty()
+                            ? null
+                            : InboxCursor.decode(cursor, secret, organizationId, query.key());
+                    return log.page(organizationId, query, after, limit + 1).map(found -> {
+                        List<EventSummary> events = found.stream().limit(limit).map(EventLogRepository.Listed::event).toList();
+                        String next = found.size() <= limit ? null
+                                : found.get(limit - 1).position().encode(secret, organizationId, query.key());
+                        return new EventLogPage(events, next);
+                    });
+                });
+    }
+}
