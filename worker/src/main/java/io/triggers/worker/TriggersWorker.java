@@ -1,6 +1,7 @@
 package io.triggers.worker;
 
 import io.triggers.shared.crypto.SecretsAtRest;
+import io.triggers.shared.events.OperationalEvents;
 import io.triggers.shared.health.ReadinessMetrics;
 import io.triggers.shared.logging.RequestContext;
 import java.util.HashMap;
@@ -16,7 +17,7 @@ import org.springframework.context.annotation.Import;
  */
 @SpringBootApplication(scanBasePackages = "io.triggers.worker")
 @ConfigurationPropertiesScan({"io.triggers.worker", "io.triggers.shared.config"})
-@Import({SecretsAtRest.class, ReadinessMetrics.class})
+@Import({SecretsAtRest.class, ReadinessMetrics.class, OperationalEvents.class})
 public class TriggersWorker {
 
     /**

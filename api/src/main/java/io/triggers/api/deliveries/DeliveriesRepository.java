@@ -1,7 +1,7 @@
 package io.triggers.api.deliveries;
 
 import io.r2dbc.postgresql.codec.Json;
-import io.triggers.api.endpoints.EndpointMatch;
+import io.triggers.shared.endpoints.EndpointMatch;
 import io.triggers.shared.config.RetentionProperties;
 import java.time.Instant;
 import java.util.List;

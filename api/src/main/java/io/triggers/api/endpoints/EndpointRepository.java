@@ -54,6 +54,10 @@ public final class EndpointRepository {
     // Re-enabling clears why the service disabled it, and the run of failures that led there.
     // Disabling by hand clears it too: no reason means disabled by hand, so deliveries pause.
     private static final String UPDATE = """
+            WITH before AS (
+                SELECT id AS before_id, enabled AS was_enabled FROM endpoints
+                WHERE id = :id AND organization_id = :organizationId FOR UPDATE
+            )
             UPDATE endpoints
             SET url = CASE WHEN :setUrl THEN :url ELSE url END,
                 description = CASE WHEN :setDescription THEN :description ELSE description END,
@@ -69,8 +73,9 @@ public final class EndpointRepository {
                 disabled_at = CASE WHEN :setEnabled THEN NULL ELSE disabled_at END,
                 failing_since = CASE WHEN :setEnabled AND :enabled THEN NULL ELSE failing_since END,
                 updated_at = :now
-            WHERE id = :id AND organization_id = :organizationId
-            RETURNING
+            FROM before
+            WHERE id = before.before_id
+            RETURNING was_enabled,
             """ + COLUMNS;
 
     private static final String DELETE = "DELETE FROM endpoints WHERE id = :id AND organization_id = :organizationId";
@@ -195,7 +200,11 @@ public final class EndpointRepository {
         return db.sql(FIND).bind("id", id).bind("organizationId", organizationId).map(this::endpoint).one();
     }
 
-    public Mono<Endpoint> update(UUID organizationId, UUID id, Changes changes, Instant now) {
+    /** An endpoint as a change left it, and whether it was enabled before. */
+    public record Updated(Endpoint endpoint, boolean wasEnabled) {
+    }
+
+    public Mono<Updated> update(UUID organizationId, UUID id, Changes changes, Instant now) {
         return bindOptions(db.sql(UPDATE), id, changes.options())
                 .bind("setHeaders", changes.setHeaders())
                 .bind("setFilter", changes.setFilter())
@@ -215,7 +224,7 @@ public final class EndpointRepository {
                 .bind("now", now)
                 .bind("id", id)
                 .bind("organizationId", organizationId)
-                .map(this::endpoint)
+                .map(row -> new Updated(endpoint(row), Boolean.TRUE.equals(row.get("was_enabled", Boolean.class))))
                 .one();
     }
 

@@ -13,6 +13,7 @@ import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
 import io.triggers.api.web.RequestIds;
 import io.triggers.api.web.StorableJson;
+import io.triggers.shared.events.OperationalEvents;
 import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.ids.UuidV7;
 import io.triggers.shared.logging.ThrottledLog;
@@ -20,6 +21,7 @@ import io.triggers.shared.time.Timestamps;
 import io.triggers.shared.webhooks.WebhookSigner;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -106,10 +108,12 @@ public final class EndpointsController {
     private final EventQueue queue;
     private final int maxPerOrganization;
     private final JsonMapper json;
+    private final OperationalEvents operationalEvents;
 
     EndpointsController(EndpointRepository endpoints, JsonBodies bodies, EndpointTargets targets, EndpointLimitsPublisher limits,
-                        EventQueue queue, EndpointsProperties properties, JsonMapper json) {
+                        EventQueue queue, EndpointsProperties properties, JsonMapper json, OperationalEvents operationalEvents) {
         this.json = json;
+        this.operationalEvents = operationalEvents;
         this.endpoints = endpoints;
         this.bodies = bodies;
         this.targets = targets;
@@ -202,9 +206,11 @@ public final class EndpointsController {
             Instant now = Timestamps.now();
             return targets.refuseForbidden(host).then(endpoints.update(tenant.organizationId(), endpointId, changes, now))
                     .switchIfEmpty(Mono.error(() -> notFound(id)))
-                    .flatMap(updated -> publishLimits(tenant.organizationId(), updated).thenReturn(updated))
-                    .flatMap(updated -> (setEnabled ? pauseOrResume(tenant.organizationId(), updated, now) : Mono.<Void>empty())
-                            .thenReturn(updated))
+                    .flatMap(updated -> publishLimits(tenant.organizationId(), updated.endpoint()).thenReturn(updated))
+                    .flatMap(updated -> (setEnabled ? pauseOrResume(tenant.organizationId(), updated.endpoint(), now) : Mono.<Void>empty())
+                            .then(updated.wasEnabled() != updated.endpoint().enabled()
+                                    ? announceSwitch(tenant.organizationId(), updated.endpoint(), now) : Mono.empty())
+                            .thenReturn(updated.endpoint()))
                     .map(EndpointView::of);
         });
     }
@@ -296,6 +302,27 @@ public final class EndpointsController {
             return endpoints.pauseDeliveries(organizationId, endpoint.id(), now).then();
         }
         return endpoints.resumeDeliveries(organizationId, endpoint, now).flatMap(queue::enqueueAll);
+    }
+
+    /**
+     * Tells the organization that the endpoint was enabled or disabled by hand (operational events
+     * {@code triggers.endpoint.enabled} and {@code .disabled}, for the endpoints that ask for them).
+     * The change is stored already: an event that cannot be stored or queued is logged, not an error.
+     */
+    private Mono<Void> announceSwitch(UUID organizationId, Endpoint endpoint, Instant now) {
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put("endpoint_id", endpoint.id().toString());
+        data.put("url", endpoint.url());
+        if (!endpoint.enabled()) {
+            data.put("reason", "disabled by hand");
+        }
+        return operationalEvents.emit(organizationId,
+                        endpoint.enabled() ? OperationalEvents.ENDPOINT_ENABLED : OperationalEvents.ENDPOINT_DISABLED, data, now)
+                .flatMap(entries -> entries.isEmpty() ? Mono.<Void>empty() : queue.enqueueAll(entries))
+                .onErrorResume(failure -> {
+                    log.warn("operational event about endpoint {} not emitted: {}", endpoint.id(), failure.toString());
+                    return Mono.empty();
+                });
     }
 
     private Mono<Void> publishLimits(UUID organizationId, Endpoint endpoint) {

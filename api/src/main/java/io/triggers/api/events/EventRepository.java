@@ -1,7 +1,7 @@
 package io.triggers.api.events;
 
 import io.r2dbc.postgresql.codec.Json;
-import io.triggers.api.endpoints.EndpointMatch;
+import io.triggers.shared.endpoints.EndpointMatch;
 import io.triggers.shared.queue.QueueEntry;
 import java.time.Instant;
 import java.util.HexFormat;

@@ -18,6 +18,7 @@ import io.triggers.worker.sending.WebhookBody;
 import io.triggers.worker.sending.WebhookSender;
 import io.triggers.worker.storage.DatabaseGate;
 import io.triggers.worker.storage.DeliveryRepository;
+import io.triggers.worker.storage.DeliveryRepository.EndpointChange;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -54,10 +55,11 @@ public final class DeliveryProcessor {
     private final DatabaseGate gate;
     private final DeliveryMetrics metrics;
     private final Duration disableAfterFailing;
+    private final HealthEvents health;
 
     DeliveryProcessor(DeliveryRepository repository, WebhookSender sender, DeliveryQueue queue, RetrySchedule schedule,
                       EndpointGuards guards, WorkerProperties worker, DeliveryProperties delivery, DatabaseGate gate,
-                      DeliveryMetrics metrics) {
+                      DeliveryMetrics metrics, HealthEvents health) {
         this.repository = repository;
         this.sender = sender;
         this.queue = queue;
@@ -67,6 +69,7 @@ public final class DeliveryProcessor {
         this.gate = gate;
         this.metrics = metrics;
         this.disableAfterFailing = delivery.disableAfterFailing();
+        this.health = health;
     }
 
     /**
@@ -122,6 +125,7 @@ public final class DeliveryProcessor {
             String reason = "endpoint disabled" + (target.disabledReason() == null ? "" : ": " + target.disabledReason());
             return repository.markDead(target, reason, now)
                     .doOnSuccess(done -> metrics.diedUnattempted(target.attempts()))
+                    .flatMap(died -> died ? health.deliveryDead(target, reason) : Mono.<Void>empty())
                     .thenReturn(DeliveryDecisions.endpointDisabled());
         }
         if (target.notBefore() != null && target.notBefore().isAfter(now)) {
@@ -152,7 +156,8 @@ public final class DeliveryProcessor {
                 target.retrySchedule() == null ? schedule : new RetrySchedule(target.retrySchedule()), now,
                 delivery.eventId() + "/" + delivery.endpointId());
         if (outcome.delivered()) {
-            Mono<Void> recovered = target.failingSince() == null ? Mono.empty() : repository.endpointRecovered(target.endpointId());
+            Mono<Void> recovered = target.failingSince() == null ? Mono.empty()
+                    : repository.endpointRecovered(target.endpointId()).flatMap(change -> health.endpointRecovered(target, change));
             if (log.isDebugEnabled()) {
                 try (RequestContext.Scope request = RequestContext.logging(delivery.requestId())) {
                     log.debug("delivered event {} to endpoint {} in {} ms (request {})", delivery.eventId(), target.endpointId(),
@@ -172,11 +177,14 @@ public final class DeliveryProcessor {
         // The endpoint's run of failures is written when it starts and when it may have become long
         // enough to disable the endpoint, not on every failure: concurrent failures would queue on its row.
         boolean runChanges = target.failingSince() == null || !target.failingSince().plus(disableAfterFailing).isAfter(now);
-        Mono<Void> endpoint = outcome.gone()
+        Mono<Void> endpoint = (outcome.gone()
                 ? repository.endpointGone(target.endpointId(), now)
-                : runChanges ? repository.endpointFailed(target.endpointId(), now, disableAfterFailing) : Mono.empty();
+                : runChanges ? repository.endpointFailed(target.endpointId(), now, disableAfterFailing) : Mono.<EndpointChange>empty())
+                .flatMap(disabled -> health.endpointDisabled(target, disabled));
+        Mono<Void> died = dead ? health.deliveryDead(target, DeliveryRepository.lastError(outcome)) : Mono.empty();
         return repository.recordAttempt(target, outcome, decision.status(), dead ? null : decision.at(), now)
                 .then(endpoint)
+                .then(died)
                 .doOnSuccess(done -> metrics.attempted(outcome, decision.status(), attempt, target.event().createdAt()))
                 .thenReturn(decision);
     }

@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -133,7 +134,11 @@ public final class DeliveryRepository {
               AND e.status <> summary.status
             """;
 
-    private static final String ENDPOINT_RECOVERED = "UPDATE endpoints SET failing_since = NULL WHERE id = :id";
+    // Once per run of failures, however many deliveries succeed at once: the one that ends it says so.
+    private static final String ENDPOINT_RECOVERED = """
+            UPDATE endpoints SET failing_since = NULL WHERE id = :id AND failing_since IS NOT NULL
+            RETURNING organization_id, url
+            """;
 
     // Starts (or continues) the endpoint's run of failures; disables it once the run is long enough.
     private static final String ENDPOINT_FAILED = """
@@ -147,6 +152,7 @@ public final class DeliveryRepository {
                                        ELSE disabled_reason END,
                 updated_at = CASE WHEN enabled AND coalesce(failing_since, :now) <= :disableBefore THEN :now ELSE updated_at END
             WHERE id = :id
+            RETURNING organization_id, url, disabled_reason, NOT enabled AND disabled_at = :now AS disabled_now
             """;
 
     private static final String ENDPOINT_GONE = """
@@ -154,6 +160,7 @@ public final class DeliveryRepository {
             SET enabled = false, disabled_at = :now, updated_at = :now,
                 disabled_reason = 'the receiver answered 410 Gone'
             WHERE id = :id AND enabled
+            RETURNING organization_id, url, disabled_reason
             """;
 
     /** One attempt to store; equal only to itself (each has its own id). */
@@ -311,20 +318,22 @@ public final class DeliveryRepository {
     }
 
     /** What the delivery shows as its last error: the failure, or the HTTP status a receiver refused with. */
-    private static String lastError(AttemptOutcome outcome) {
+    public static String lastError(AttemptOutcome outcome) {
         if (outcome.delivered()) {
             return null;
         }
         return outcome.error() != null ? outcome.error() : "HTTP " + outcome.statusCode();
     }
 
-    public Mono<Void> markDead(DeliveryTarget target, String reason, Instant now) {
+    /** Marks the delivery dead; emits whether it was not dead (nor delivered) before. */
+    public Mono<Boolean> markDead(DeliveryTarget target, String reason, Instant now) {
         return db.sql(MARK_DEAD)
                 .bind("reason", Parameter.fromOrEmpty(reason, String.class))
                 .bind("now", now)
                 .bind("eventId", target.event().id())
                 .bind("endpointId", target.endpointId())
-                .then();
+                .fetch().rowsUpdated()
+                .map(updated -> updated > 0);
     }
 
     /** Pauses the delivery if its endpoint is still disabled by hand; emits whether it did. */
@@ -350,19 +359,36 @@ public final class DeliveryRepository {
                 .thenReturn(Map.of());
     }
 
-    public Mono<Void> endpointRecovered(UUID endpointId) {
-        return db.sql(ENDPOINT_RECOVERED).bind("id", endpointId).then();
+    /** An endpoint whose health changed: the service disabled it, or it recovered. */
+    public record EndpointChange(UUID organizationId, UUID endpointId, String url, String reason) {
     }
 
-    public Mono<Void> endpointFailed(UUID endpointId, Instant now, Duration disableAfter) {
+    /** Ends the endpoint's run of failures; emits the change when this call ended it (empty otherwise). */
+    public Mono<EndpointChange> endpointRecovered(UUID endpointId) {
+        return db.sql(ENDPOINT_RECOVERED).bind("id", endpointId)
+                .map(row -> new EndpointChange(row.get("organization_id", UUID.class), endpointId, row.get("url", String.class), null))
+                .one();
+    }
+
+    /** Starts or continues the endpoint's run of failures; emits the change when this call disabled it (empty otherwise). */
+    public Mono<EndpointChange> endpointFailed(UUID endpointId, Instant now, Duration disableAfter) {
         return db.sql(ENDPOINT_FAILED)
                 .bind("now", now)
                 .bind("disableBefore", now.minus(disableAfter))
                 .bind("id", endpointId)
-                .then();
+                .map(row -> Optional.ofNullable(Boolean.TRUE.equals(row.get("disabled_now", Boolean.class))
+                        ? new EndpointChange(row.get("organization_id", UUID.class), endpointId, row.get("url", String.class),
+                                row.get("disabled_reason", String.class))
+                        : null))
+                .one()
+                .flatMap(Mono::justOrEmpty);
     }
 
-    public Mono<Void> endpointGone(UUID endpointId, Instant now) {
-        return db.sql(ENDPOINT_GONE).bind("now", now).bind("id", endpointId).then();
+    /** Disables the endpoint (410 Gone); emits the change when this call disabled it (empty otherwise). */
+    public Mono<EndpointChange> endpointGone(UUID endpointId, Instant now) {
+        return db.sql(ENDPOINT_GONE).bind("now", now).bind("id", endpointId)
+                .map(row -> new EndpointChange(row.get("organization_id", UUID.class), endpointId, row.get("url", String.class),
+                        row.get("disabled_reason", String.class)))
+                .one();
     }
 }
