@@ -14,7 +14,6 @@ import io.triggers.api.web.RequestIds;
 import io.triggers.shared.time.Timestamps;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.List;
 import java.util.Set;
@@ -56,12 +55,17 @@ public final class DeliveriesController {
     public record Replayed(long replayed) {
     }
 
+    public record Recovering(long recovering) {
+    }
+
     private final DeliveriesRepository deliveries;
+    private final EndpointRecovery recovery;
     private final EventQueue queue;
     private final JsonBodies bodies;
 
-    public DeliveriesController(DeliveriesRepository deliveries, EventQueue queue, JsonBodies bodies) {
+    public DeliveriesController(DeliveriesRepository deliveries, EventQueue queue, JsonBodies bodies, EndpointRecovery recovery) {
         this.deliveries = deliveries;
+        this.recovery = recovery;
         this.queue = queue;
         this.bodies = bodies;
     }
@@ -131,6 +135,38 @@ public final class DeliveriesController {
         });
     }
 
+    /**
+     * Delivers again, as new attempts, the endpoint's failed and dead deliveries of events created
+     * in {@code [since, until)} ({@code until} defaults to now): answers how many there are, and
+     * revives and queues them in the background, page by page ({@link EndpointRecovery}).
+     */
+    @PostMapping("/v1/endpoints/{id}/recover")
+    public Mono<ResponseEntity<Recovering>> recover(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant, @PathVariable("id") String id,
+                                                    ServerWebExchange exchange) {
+        UUID endpointId = PathIds.parse(id, "endpoint");
+        return bodies.readObject(exchange.getRequest(), 4096).flatMap(body -> {
+            RequestFields fields = new RequestFields(body, Set.of("since", "until"));
+            Instant since = fields.time("since", true);
+            Instant given = fields.time("until", false);
+            Instant until = given == null ? Timestamps.now() : given;
+            if (since != null && !since.isBefore(until)) {
+                fields.problem(given == null ? "since" : "until", "invalid_value", "since must be before until (which defaults to now)");
+            }
+            fields.throwIfInvalid();
+            UUID organizationId = tenant.organizationId();
+            return deliveries.endpointEnabled(organizationId, endpointId)
+                    .switchIfEmpty(Mono.error(() -> PathIds.notFound("endpoint", id)))
+                    .flatMap(enabled -> enabled ? recovery.count(organizationId, endpointId, since, until)
+                            : Mono.error(ApiException.conflict("endpoint " + id + " is disabled; enable it first")))
+                    .map(count -> {
+                        if (count > 0) {
+                            recovery.start(organizationId, endpointId, since, until, RequestIds.of(exchange));
+                        }
+                        return ResponseEntity.status(HttpStatus.ACCEPTED).body(new Recovering(count));
+                    });
+        });
+    }
+
     /** Dead events, newest first (by when they died), with keyset cursors. */
     @GetMapping("/v1/dead-letters")
     public Mono<DeadLetterPage> deadLetters(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant,
@@ -156,15 +192,7 @@ public final class DeliveriesController {
         return bodies.readObject(exchange.getRequest(), 128 * 1024).flatMap(body -> {
             RequestFields fields = new RequestFields(body, Set.of("event_ids", "since"));
             List<String> ids = fields.strings("event_ids", MAX_REPLAY_IDS, 36, PathIds.UUID_TEXT);
-            String since = fields.string("since", false, 40, null);
-            Instant sinceAt = null;
-            if (since != null) {
-                try {
-                    sinceAt = Instant.parse(since);
-                } catch (DateTimeParseException e) {
-                    fields.problem("since", "invalid_format", "since must be an RFC 3339 time");
-                }
-            }
+            Instant sinceAt = fields.time("since", false);
             if (fields.valid() && ids.isEmpty() && sinceAt == null) {
                 fields.problem("event_ids", "required", "give event_ids or since");
             }

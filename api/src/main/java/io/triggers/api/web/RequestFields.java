@@ -1,5 +1,7 @@
 package io.triggers.api.web;
 
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -140,6 +142,20 @@ public final class RequestFields {
     }
 
     /** The raw value of a field, for fields of any JSON type. */
+    /** An RFC 3339 time, or null when absent (a problem when required). */
+    public Instant time(String field, boolean required) {
+        String text = string(field, required, 40, null);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            problem(field, "invalid_format", field + " must be an RFC 3339 time such as 2026-11-22T10:15:30.123Z");
+            return null;
+        }
+    }
+
     public JsonNode raw(String field) {
         return object.get(field);
     }
