@@ -28,6 +28,8 @@ class OpenApiTest {
             Map.entry("/v1/endpoints/{id}/secret/rotate", Set.of("post")),
             Map.entry("/v1/endpoints/{id}/test", Set.of("post")),
             Map.entry("/v1/endpoints/{id}/attempts", Set.of("get")),
+            Map.entry("/v1/event-types", Set.of("get")),
+            Map.entry("/v1/event-types/{name}", Set.of("get", "put", "delete")),
             Map.entry("/v1/events", Set.of("post")),
             Map.entry("/v1/events/batch", Set.of("post")),
             Map.entry("/v1/events/{id}", Set.of("get", "delete")),
