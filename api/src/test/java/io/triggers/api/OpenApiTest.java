@@ -28,8 +28,6 @@ class OpenApiTest {
             Map.entry("/v1/endpoints/{id}/secret/rotate", Set.of("post")),
             Map.entry("/v1/endpoints/{id}/test", Set.of("post")),
             Map.entry("/v1/endpoints/{id}/attempts", Set.of("get")),
-            Map.entry("/v1/event-types", Set.of("get")),
-            Map.entry("/v1/event-types/{name}", Set.of("get", "put", "delete")),
             Map.entry("/v1/events", Set.of("post")),
             Map.entry("/v1/events/batch", Set.of("post")),
             Map.entry("/v1/events/{id}", Set.of("get", "delete")),
@@ -40,6 +38,8 @@ class OpenApiTest {
             Map.entry("/v1/inbox", Set.of("get")),
             Map.entry("/v1/dead-letters", Set.of("get")),
             Map.entry("/v1/dead-letters/replay", Set.of("post")),
+            Map.entry("/v1/event-types", Set.of("get")),
+            Map.entry("/v1/event-types/{name}", Set.of("get", "put", "delete")),
             Map.entry("/v1/health", Set.of("get")));
 
     private static RunningApi api;

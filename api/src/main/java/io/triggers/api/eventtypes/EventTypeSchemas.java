@@ -38,8 +38,12 @@ import tools.jackson.databind.json.JsonMapper;
 public final class EventTypeSchemas {
 
     private static final ThrottledLog UNUSABLE = new ThrottledLog(LoggerFactory.getLogger(EventTypeSchemas.class), Duration.ofSeconds(10));
-    /** Most schema text (characters) whose compiled form is kept across reads; compiled schemas take several times that. */
-    static final long MAX_COMPILED_WEIGHT = 32L * 1024 * 1024;
+    /**
+     * Most schema text (characters) whose compiled form is kept across reads: a compiled schema takes
+     * about 25 bytes per character of its text (measured on a 400-character schema), so about 200 MB.
+     * Schemas evicted from here are compiled again at their organization's next read.
+     */
+    static final long MAX_COMPILED_WEIGHT = 8L * 1024 * 1024;
 
     /** A compiled schema and the length of its text. */
     private record Compiled(EventSchema schema, int weight) {
