@@ -133,6 +133,20 @@ class EventTypesTest {
     }
 
     @Test
+    void aSchemaNearTheSizeLimitIsAcceptedAndApplied() {
+        String key = api.newUnlimitedOrganizationKey("types large");
+        StringBuilder schema = new StringBuilder("{\"type\":\"object\",\"properties\":{");
+        for (int i = 0; schema.length() < 60 * 1024; i++) {
+            schema.append(i == 0 ? "" : ",").append("\"p").append(i).append("\":{\"type\":\"string\",\"maxLength\":10}");
+        }
+        schema.append("}}");
+        Answer stored = put(api, key, "large.schema", "{\"schema\":" + schema + "}");
+        assertThat(stored.status()).as(stored.text()).isEqualTo(200);
+        assertThat(ingest(api, key, "large.schema", "{\"p0\":\"short\",\"p1500\":\"short\"}").status()).isEqualTo(201);
+        assertThat(details(ingest(api, key, "large.schema", "{\"p1500\":\"much too long\"}"))).containsExactly("/p1500 maxLength");
+    }
+
+    @Test
     void schemasThatAreNotValidJsonSchemaAreRefused() {
         String key = api.newUnlimitedOrganizationKey("types invalid");
         Map<String, String> refused = Map.ofEntries(
@@ -242,6 +256,18 @@ class EventTypesTest {
         assertThat(ingest(api, key, "order.created", "{\"id\":\"o-1\",\"amount\":7,\"currency\":\"EUR\"}").status()).isEqualTo(201);
         assertThat(ingest(api, key, "order.paid", "[\"anything\"]").status()).isEqualTo(201);
         assertThat(api.queryText("SELECT count(*) FROM events WHERE organization_id = ?::uuid", organization)).isEqualTo("2");
+    }
+
+    @Test
+    void aPatternThatBacktracksWithoutEndCountsAsNotMatching() {
+        String key = api.newUnlimitedOrganizationKey("types backtracking");
+        assertThat(put(api, key, "greedy", "{\"schema\":{\"properties\":{\"s\":{\"type\":\"string\",\"pattern\":\"^(a+)+$\"}}}}").status())
+                .isEqualTo(200);
+        assertThat(ingest(api, key, "greedy", "{\"s\":\"" + "a".repeat(5000) + "\"}").status()).isEqualTo(201);
+        // Unbounded, this match would take longer than the universe has left, on an event loop.
+        long start = System.nanoTime();
+        assertThat(details(ingest(api, key, "greedy", "{\"s\":\"" + "a".repeat(5000) + "!\"}"))).containsExactly("/s pattern");
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
     }
 
     @Test

@@ -96,7 +96,8 @@ public final class EventsController {
 
     /**
      * Ingests one event: validate (its payload also against its type's schema, if it has one), commit
-     * the event and its deliveries, queue it, answer 201 — only after the commit. With an idempotency key, a repeat answers 200 with the first answer.
+     * the event and its deliveries, queue it, answer 201 — only after the commit. With an idempotency
+     * key, a repeat answers 200 with the first answer.
      * Routed by {@link IngestRoutes}.
      */
     public Mono<ResponseEntity<EventCreated>> ingest(Tenant tenant, ServerWebExchange exchange) {

@@ -36,7 +36,7 @@ public final class EventTypeRepository {
 
     private static final String FIND = "SELECT " + COLUMNS + " FROM event_types WHERE organization_id = :organizationId AND name = :name";
 
-    private static final String LIST = "SELECT " + COLUMNS + " FROM event_types WHERE organization_id = :organizationId ORDER BY name";
+    private static final String LIST = "SELECT " + COLUMNS + " FROM event_types WHERE organization_id = :organizationId ORDER BY name COLLATE \"C\"";
 
     private static final String DELETE = "DELETE FROM event_types WHERE organization_id = :organizationId AND name = :name";
 

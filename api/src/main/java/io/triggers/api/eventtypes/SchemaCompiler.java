@@ -97,7 +97,12 @@ public final class SchemaCompiler {
             throw refused("invalid_type", "schema must be a JSON Schema: an object or a boolean");
         }
         checkReferences(schema, "");
-        List<Error> violations = metaSchema.validate(schema);
+        List<Error> violations;
+        try {
+            violations = metaSchema.validate(schema);
+        } catch (ValidationLimitExceededException e) {
+            throw refused("invalid_schema", "schema is too complex to check against the JSON Schema 2020-12 meta-schema");
+        }
         if (!violations.isEmpty()) {
             Error first = violations.get(0);
             throw refused("invalid_schema", "schema is not a valid JSON Schema 2020-12: at " + pointer(first) + ": " + first.getMessage());
@@ -114,8 +119,8 @@ public final class SchemaCompiler {
             try {
                 compiled.validate(probe);
             } catch (ValidationLimitExceededException e) {
-                throw refused("invalid_schema", "schema refers to itself without end: validating " + probe
-                        + " against it goes deeper than " + MAX_EVALUATION_DEPTH + " levels");
+                throw refused("invalid_schema", "schema refers to itself without end: checking " + probe
+                        + " against it does not finish within " + MAX_EVALUATION_DEPTH + " levels of evaluation");
             }
         }
         return new EventSchema(compiled);
