@@ -33,7 +33,8 @@ import java.util.regex.Pattern;
  * bench/floor, answering GET /hello); then our figures with api and worker started from the built
  * jars: GET /v1/me, single-event ingestion for an organization without endpoints and for one with
  * one endpoint (each event then also gets its delivery row and its XADD; the worker is not running
- * yet, so the api has the machine), batch ingestion, delivery of a backlog of
+ * yet, so the api has the machine), the same with a filtered endpoint and with an event type whose
+ * JSON Schema every event is checked against, batch ingestion, delivery of a backlog of
  * {@code delivery-events} (20 000) queued with the worker stopped, timed from the first webhook to
  * the last, and ingest-to-receiver latency at a fixed rate with both running.
  *
@@ -146,6 +147,23 @@ public class Throughput {
                     + "\",\"filter\":{\"data.order_id\":{\"$gte\":1},\"source\":{\"$in\":[\"bench\",\"shop\"]}}}");
             say("single-event ingestion, organization with one filtered endpoint, concurrency " + concurrency);
             results.put("single_ingestion_filter", single(api, filteredKey, event));
+        }
+        if (phase("single-schema")) {
+            // The same as single (an organization with one endpoint, the same payload), but the event type has a
+            // JSON Schema every event passes (types, a required list, a minimum, a pattern, a length, no other
+            // properties, three optional properties besides): what checking a payload against its schema costs.
+            String schemaKey = setUp(api, receiver);
+            put(api + "/v1/event-types/bench.schema", schemaKey, """
+                    {"description": "bench", "schema": {"type": "object", "required": ["order_id", "note"],
+                     "additionalProperties": false,
+                     "properties": {"order_id": {"type": "integer", "minimum": 1},
+                                    "note": {"type": "string", "pattern": "^[a-z ]+$", "maxLength": 200},
+                                    "customer": {"type": "string", "pattern": "^c-[0-9]+$"},
+                                    "amount": {"type": "integer", "minimum": 0},
+                                    "currency": {"type": "string", "enum": ["EUR", "USD", "GBP"]}}}}""");
+            String checked = event.replace("bench.single", "bench.schema");
+            say("single-event ingestion, organization with one endpoint, event type with a schema, concurrency " + concurrency);
+            results.put("single_ingestion_schema", single(api, schemaKey, checked));
         }
         if (phase("batch")) {
             say("batch ingestion, " + seconds + " s");
@@ -756,6 +774,16 @@ public class Throughput {
         HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + bearer)
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != expected) {
+            throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + response.body());
+        }
+        return response.body();
+    }
+
+    /** A PUT that must answer 200. */
+    private String put(String url, String bearer, String body) throws Exception {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + bearer)
+                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
             throw new IllegalStateException(url + " answered " + response.statusCode() + ": " + response.body());
         }
         return response.body();

@@ -5,7 +5,7 @@
 # and the CPU time every process spent per event. Every phase warms up until its rate is stable.
 #
 #   bench/throughput.sh   (SECONDS_PER_PHASE=20, CONCURRENCY=64, BATCH_SIZE=100, DELIVERY_EVENTS=20000, E2E_RATE=2000,
-#                          WARMUP_MIN=20, PHASES=ceilings,floor,me,single-bare,single,single-filter,batch,delivery,e2e)
+#                          WARMUP_MIN=20, PHASES=ceilings,floor,me,single-bare,single,single-filter,single-schema,batch,delivery,e2e)
 #   RUNTIMES="/usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64" bench/throughput.sh
 #                         runs the whole benchmark once per Java home given (the apps' runtime; default: the java on the PATH)
 #   PROFILE=1 bench/throughput.sh   records JFR profiles of api and worker and renders them as flame graphs

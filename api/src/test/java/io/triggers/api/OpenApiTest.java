@@ -41,6 +41,8 @@ class OpenApiTest {
             Map.entry("/v1/inbox", Set.of("get")),
             Map.entry("/v1/dead-letters", Set.of("get")),
             Map.entry("/v1/dead-letters/replay", Set.of("post")),
+            Map.entry("/v1/event-types", Set.of("get")),
+            Map.entry("/v1/event-types/{name}", Set.of("get", "put", "delete")),
             Map.entry("/v1/health", Set.of("get")));
 
     private static RunningApi api;

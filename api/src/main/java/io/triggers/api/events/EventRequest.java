@@ -25,7 +25,7 @@ public record EventRequest(String eventType, String source, JsonNode payload, Ob
     /** What an event type may be (also for endpoint test events). */
     public static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     /** The prefix of the service's own event types (operational events), in any case: producers may not use it. */
-    static final String RESERVED_PREFIX = "triggers.";
+    public static final String RESERVED_PREFIX = "triggers.";
     static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x20-\\x7E]{1,255}");
     private static final Pattern PRIORITY = Pattern.compile("low|normal|high");
     static final Set<String> FIELDS = Set.of("event_type", "source", "payload", "metadata", "dedup_id");

@@ -3,6 +3,8 @@ package io.triggers.api.events;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonRawValue;
 import io.triggers.api.auth.Tenant;
+import io.triggers.api.eventtypes.EventTypeSchemas;
+import io.triggers.api.eventtypes.OrganizationSchemas;
 import io.triggers.api.events.EventIngestion.Created;
 import io.triggers.api.events.EventIngestion.Outcome;
 import io.triggers.api.events.EventIngestion.Rejected;
@@ -76,10 +78,11 @@ public final class EventsController {
     private final JsonMapper json;
     private final IngestProperties ingest;
     private final BatchWork batchWork;
+    private final EventTypeSchemas schemas;
 
     public EventsController(EventRepository events, EventIngestion ingestion, IdempotencyGuard idempotency,
                             RateLimiter rateLimiter, JsonBodies bodies, JsonMapper json, IngestProperties ingest,
-                            BatchWork batchWork) {
+                            BatchWork batchWork, EventTypeSchemas schemas) {
         this.events = events;
         this.ingestion = ingestion;
         this.idempotency = idempotency;
@@ -88,11 +91,13 @@ public final class EventsController {
         this.json = json;
         this.ingest = ingest;
         this.batchWork = batchWork;
+        this.schemas = schemas;
     }
 
     /**
-     * Ingests one event: validate, commit the event and its deliveries, queue it, answer 201 — only
-     * after the commit. With an idempotency key, a repeat answers 200 with the first answer.
+     * Ingests one event: validate (its payload also against its type's schema, if it has one), commit
+     * the event and its deliveries, queue it, answer 201 — only after the commit. With an idempotency
+     * key, a repeat answers 200 with the first answer.
      * Routed by {@link IngestRoutes}.
      */
     public Mono<ResponseEntity<EventCreated>> ingest(Tenant tenant, ServerWebExchange exchange) {
@@ -106,27 +111,39 @@ public final class EventsController {
             RequestFields fields = new RequestFields(body, EventRequest.FIELDS);
             EventRequest request = EventRequest.parse(fields, headerKey);
             fields.throwIfInvalid();
-            NewEvent event = newEvent(tenant, request, requestId);
-            if (event.idempotencyKey() == null) {
-                return store(tenant, event);
+            // The organization's event-type schemas, from memory; read again only when this replica's are stale.
+            OrganizationSchemas known = schemas.cached(tenant.organizationId());
+            return known != null ? accept(tenant, request, requestId, known)
+                    : schemas.current(tenant.organizationId()).flatMap(read -> accept(tenant, request, requestId, read));
+        });
+    }
+
+    /** A valid request whose payload matches its type's schema (if any) is stored, or replayed under its idempotency key. */
+    private Mono<ResponseEntity<EventCreated>> accept(Tenant tenant, EventRequest request, String requestId, OrganizationSchemas known) {
+        ApiException mismatch = known.check(request.eventType(), request.payload());
+        if (mismatch != null) {
+            return Mono.error(mismatch);
+        }
+        NewEvent event = newEvent(tenant, request, requestId);
+        if (event.idempotencyKey() == null) {
+            return store(tenant, event);
+        }
+        String fingerprint = HexFormat.of().formatHex(event.fingerprint());
+        return idempotency.claim(tenant.organizationId(), event.idempotencyKey(), fingerprint).flatMap(claim -> {
+            if (claim instanceof InFlight) {
+                return Mono.error(ApiException.idempotencyKeyInFlight());
             }
-            String fingerprint = HexFormat.of().formatHex(event.fingerprint());
-            return idempotency.claim(tenant.organizationId(), event.idempotencyKey(), fingerprint).flatMap(claim -> {
-                if (claim instanceof InFlight) {
-                    return Mono.error(ApiException.idempotencyKeyInFlight());
-                }
-                if (claim instanceof Finished finished) {
-                    return finished.fingerprint().equals(fingerprint)
-                            ? Mono.just(answer(HttpStatus.OK, finished.response()))
-                            : Mono.error(ApiException.idempotencyKeyReused());
-                }
-                if (claim instanceof Owned owned) {
-                    return store(tenant, event)
-                            .flatMap(answer -> idempotency.complete(owned, fingerprint, answer.getBody()).thenReturn(answer))
-                            .onErrorResume(e -> idempotency.release(owned).then(Mono.error(e)));
-                }
-                return store(tenant, event);
-            });
+            if (claim instanceof Finished finished) {
+                return finished.fingerprint().equals(fingerprint)
+                        ? Mono.just(answer(HttpStatus.OK, finished.response()))
+                        : Mono.error(ApiException.idempotencyKeyReused());
+            }
+            if (claim instanceof Owned owned) {
+                return store(tenant, event)
+                        .flatMap(answer -> idempotency.complete(owned, fingerprint, answer.getBody()).thenReturn(answer))
+                        .onErrorResume(e -> idempotency.release(owned).then(Mono.error(e)));
+            }
+            return store(tenant, event);
         });
     }
 
@@ -177,8 +194,9 @@ public final class EventsController {
                         decision.applyTo(exchange.getResponse().getHeaders());
                         return new Granted(1 + decision.granted(), Math.max(1, decision.retryAfterSeconds()));
                     });
-            return granted.publishOn(batchWork.scheduler())
-                    .flatMap(grant -> ingestBatch(tenant, items, grant, requestId))
+            return granted.zipWith(schemas.current(tenant.organizationId()))
+                    .publishOn(batchWork.scheduler())
+                    .flatMap(ready -> ingestBatch(tenant, items, ready.getT1(), ready.getT2(), requestId))
                     .publishOn(batchWork.scheduler())
                     .doOnNext(result -> exchange.getAttributes().put(RequestMetrics.BATCH_RESULT, result))
                     .map(ResponseEntity::ok);
@@ -189,7 +207,7 @@ public final class EventsController {
     private record Granted(int items, long retryAfterSeconds) {
     }
 
-    private Mono<BatchResult> ingestBatch(Tenant tenant, JsonNode items, Granted granted, String requestId) {
+    private Mono<BatchResult> ingestBatch(Tenant tenant, JsonNode items, Granted granted, OrganizationSchemas known, String requestId) {
         BatchItemResult[] results = new BatchItemResult[items.size()];
         List<NewEvent> valid = new ArrayList<>();
         List<Integer> validIndexes = new ArrayList<>();
@@ -214,6 +232,11 @@ public final class EventsController {
             EventRequest request = EventRequest.parse(fields, itemKey);
             if (request == null) {
                 results[index] = failed(index, fields.toException());
+                continue;
+            }
+            ApiException mismatch = known.check(request.eventType(), request.payload());
+            if (mismatch != null) {
+                results[index] = failed(index, mismatch);
                 continue;
             }
             valid.add(newEvent(tenant, request, requestId));
