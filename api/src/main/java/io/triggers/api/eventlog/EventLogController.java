@@ -1,10 +1,12 @@
 package io.triggers.api.eventlog;
 
 import io.triggers.api.auth.Tenant;
+import io.triggers.api.endpoints.EndpointRepository;
 import io.triggers.api.events.EventRequest;
 import io.triggers.api.events.EventSummary;
 import io.triggers.api.inbox.CursorSecret;
 import io.triggers.api.inbox.InboxCursor;
+import io.triggers.api.inbox.ListedEvent;
 import io.triggers.api.web.PathIds;
 import io.triggers.api.web.QueryParameters;
 import java.time.Instant;
@@ -38,10 +40,12 @@ public final class EventLogController {
 
     private final EventLogRepository log;
     private final CursorSecret cursorSecret;
+    private final EndpointRepository endpoints;
 
-    EventLogController(EventLogRepository log, CursorSecret cursorSecret) {
+    EventLogController(EventLogRepository log, CursorSecret cursorSecret, EndpointRepository endpoints) {
         this.log = log;
         this.cursorSecret = cursorSecret;
+        this.endpoints = endpoints;
     }
 
     @GetMapping("/v1/events")
@@ -60,7 +64,7 @@ public final class EventLogController {
         EventLogQuery query = new EventLogQuery(status, eventType, source, endpointId, createdAfter, createdBefore, descending);
         String cursor = given.get("cursor");
         UUID organizationId = tenant.organizationId();
-        Mono<Boolean> endpointKnown = endpointId == null ? Mono.just(true) : log.endpointExists(organizationId, endpointId);
+        Mono<Boolean> endpointKnown = endpointId == null ? Mono.just(true) : endpoints.find(organizationId, endpointId).hasElement();
         return endpointKnown.flatMap(known -> known
                 ? cursorSecret.get()
                 : Mono.error(PathIds.notFound("endpoint", endpointId.toString())))
@@ -69,7 +73,7 @@ public final class EventLogController {
                             ? null
                             : InboxCursor.decode(cursor, secret, organizationId, query.key());
                     return log.page(organizationId, query, after, limit + 1).map(found -> {
-                        List<EventSummary> events = found.stream().limit(limit).map(EventLogRepository.Listed::event).toList();
+                        List<EventSummary> events = found.stream().limit(limit).map(ListedEvent::event).toList();
                         String next = found.size() <= limit ? null
                                 : found.get(limit - 1).position().encode(secret, organizationId, query.key());
                         return new EventLogPage(events, next);

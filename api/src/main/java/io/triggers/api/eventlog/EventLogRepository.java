@@ -1,8 +1,7 @@
 package io.triggers.api.eventlog;
 
-import io.r2dbc.postgresql.codec.Json;
-import io.triggers.api.events.EventSummary;
 import io.triggers.api.inbox.InboxCursor;
+import io.triggers.api.inbox.ListedEvent;
 import io.triggers.shared.config.RetentionProperties;
 import java.time.Instant;
 import java.util.List;
@@ -37,17 +36,7 @@ final class EventLogRepository {
         this.retention = retention;
     }
 
-    /** Whether the endpoint is the organization's. */
-    Mono<Boolean> endpointExists(UUID organizationId, UUID endpointId) {
-        return db.sql("SELECT 1 FROM endpoints WHERE id = :id AND organization_id = :organizationId")
-                .bind("id", endpointId)
-                .bind("organizationId", organizationId)
-                .map(row -> true)
-                .one()
-                .defaultIfEmpty(false);
-    }
-
-    Mono<List<Listed>> page(UUID organizationId, EventLogQuery query, InboxCursor after, int limit) {
+    Mono<List<ListedEvent>> page(UUID organizationId, EventLogQuery query, InboxCursor after, int limit) {
         DatabaseClient.GenericExecuteSpec statement = db.sql(statement(query, after != null))
                 .bind("organizationId", organizationId)
                 .bind("limit", limit)
@@ -73,22 +62,11 @@ final class EventLogRepository {
                     .bind("cursorAt", after.createdAt())
                     .bind("cursorId", after.eventId());
         }
-        return statement.map(row -> {
-                    EventSummary event = new EventSummary(row.get("id", UUID.class), row.get("event_type", String.class),
-                            row.get("source", String.class), row.get("payload", Json.class).asString(),
-                            row.get("metadata", Json.class).asString(), row.get("status", String.class),
-                            row.get("created_at", Instant.class), row.get("acknowledged_at", Instant.class),
-                            row.get("delivered_at", Instant.class), row.get("expires_at", Instant.class));
-                    long xactId = Long.parseUnsignedLong(row.get("position_xact", String.class));
-                    return new Listed(event, new InboxCursor(xactId, event.createdAt(), event.eventId()));
-                })
+        return statement.map(ListedEvent::of)
                 .all()
                 .collectList();
     }
 
-    /** An event of a page and its position, which a cursor carries. */
-    record Listed(EventSummary event, InboxCursor position) {
-    }
 
     /** The statement for the conditions the query has (at most 2^7 texts, each planned once per connection). */
     static String statement(EventLogQuery query, boolean hasCursor) {

@@ -58,7 +58,7 @@ public final class InboxController {
                     ? null
                     : InboxCursor.decode(cursor, secret, tenant.organizationId(), query.key());
             return inbox.page(tenant.organizationId(), query, after, limit + 1).map(found -> {
-                List<EventSummary> events = found.stream().limit(limit).map(InboxRepository.Listed::event).toList();
+                List<EventSummary> events = found.stream().limit(limit).map(ListedEvent::event).toList();
                 if (found.size() <= limit) {
                     return new InboxPage(events, null);
                 }

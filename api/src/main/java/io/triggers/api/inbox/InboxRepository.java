@@ -1,7 +1,5 @@
 package io.triggers.api.inbox;
 
-import io.r2dbc.postgresql.codec.Json;
-import io.triggers.api.events.EventSummary;
 import io.triggers.shared.config.RetentionProperties;
 import java.time.Instant;
 import java.util.List;
@@ -50,9 +48,6 @@ final class InboxRepository {
             "AND xact_id < pg_snapshot_xmin(pg_current_snapshot())", "ASC", "ASC", "ASC");
     private static final String DESCENDING = PAGE.formatted("<", "", "DESC", "DESC", "DESC");
 
-    /** An event of a page and its position, which a cursor carries. */
-    record Listed(EventSummary event, InboxCursor position) {
-    }
 
     private final DatabaseClient db;
     private final RetentionProperties retention;
@@ -62,7 +57,7 @@ final class InboxRepository {
         this.retention = retention;
     }
 
-    Mono<List<Listed>> page(UUID organizationId, InboxQuery query, InboxCursor after, int limit) {
+    Mono<List<ListedEvent>> page(UUID organizationId, InboxQuery query, InboxCursor after, int limit) {
         return db.sql(query.descending() ? DESCENDING : ASCENDING)
                 .bind("organizationId", organizationId)
                 .bind("status", Parameter.fromOrEmpty(query.status(), String.class))
@@ -75,15 +70,7 @@ final class InboxRepository {
                 .bind("cursorId", Parameter.fromOrEmpty(after == null ? null : after.eventId(), UUID.class))
                 .bind("limit", limit)
                 .bind("undeliveredSeconds", retention.retentionUndelivered().toSeconds())
-                .map(row -> {
-                    EventSummary event = new EventSummary(row.get("id", UUID.class), row.get("event_type", String.class),
-                            row.get("source", String.class), row.get("payload", Json.class).asString(),
-                            row.get("metadata", Json.class).asString(), row.get("status", String.class),
-                            row.get("created_at", Instant.class), row.get("acknowledged_at", Instant.class),
-                            row.get("delivered_at", Instant.class), row.get("expires_at", Instant.class));
-                    long xactId = Long.parseUnsignedLong(row.get("position_xact", String.class));
-                    return new Listed(event, new InboxCursor(xactId, event.createdAt(), event.eventId()));
-                })
+                .map(ListedEvent::of)
                 .all()
                 .collectList();
     }

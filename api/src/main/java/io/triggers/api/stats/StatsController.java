@@ -2,6 +2,7 @@ package io.triggers.api.stats;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.triggers.api.auth.Tenant;
+import io.triggers.api.endpoints.EndpointRepository;
 import io.triggers.api.web.PathIds;
 import io.triggers.api.web.QueryParameters;
 import io.triggers.shared.time.Timestamps;
@@ -62,9 +63,11 @@ public final class StatsController {
     }
 
     private final StatsRepository stats;
+    private final EndpointRepository endpoints;
 
-    StatsController(StatsRepository stats) {
+    StatsController(StatsRepository stats, EndpointRepository endpoints) {
         this.stats = stats;
+        this.endpoints = endpoints;
     }
 
     @GetMapping("/v1/endpoints/{id}/stats")
@@ -75,7 +78,7 @@ public final class StatsController {
         Window window = window(given);
         given.throwIfInvalid();
         UUID organizationId = tenant.organizationId();
-        return stats.endpointExists(organizationId, endpointId)
+        return endpoints.find(organizationId, endpointId).hasElement()
                 .flatMap(known -> known ? Mono.just(true) : Mono.error(PathIds.notFound("endpoint", id)))
                 .then(Mono.zip(stats.endpointAttempts(organizationId, endpointId, window.since(), window.until()),
                         stats.endpointLatency(organizationId, endpointId, window.since(), window.until()),

@@ -90,12 +90,6 @@ final class StatsRepository {
         this.db = db;
     }
 
-    Mono<Boolean> endpointExists(UUID organizationId, UUID endpointId) {
-        return db.sql("SELECT 1 FROM endpoints WHERE id = :id AND organization_id = :organizationId")
-                .bind("id", endpointId).bind("organizationId", organizationId)
-                .map(row -> true).one().defaultIfEmpty(false);
-    }
-
     Mono<Attempts> endpointAttempts(UUID organizationId, UUID endpointId, Instant since, Instant until) {
         return db.sql(ENDPOINT_ATTEMPTS)
                 .bind("organizationId", organizationId).bind("endpointId", endpointId).bind("since", since).bind("until", until)
