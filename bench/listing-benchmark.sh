@@ -91,12 +91,16 @@ WITH generated AS (
     RETURNING event_id, endpoint_id, organization_id, status, created_at
 )
 INSERT INTO delivery_attempts (id, event_id, endpoint_id, organization_id, attempt, status_code, duration_ms, attempted_at)
-SELECT (left(uuid_v7_floor(created_at + interval '1 second')::text, 24)
-        || CASE WHEN endpoint_id = '$COMMON' THEN '0' ELSE '1' END || right(event_id::text, 11))::uuid,
-       event_id, endpoint_id, organization_id, 1,
-       CASE WHEN status = 'delivered' THEN 200 ELSE 500 END, 5 + (abs(hashtext(event_id::text)) % 200),
-       created_at + interval '1 second'
-FROM delivery WHERE status <> 'pending';
+SELECT (left(uuid_v7_floor(delivery.created_at + a.n * interval '1 second')::text, 24)
+        || CASE WHEN endpoint_id = '$COMMON' THEN '0' ELSE '1' END || a.n || right(event_id::text, 10))::uuid,
+       event_id, endpoint_id, delivery.organization_id, a.n,
+       CASE WHEN delivery.status = 'delivered' AND a.n = a.of THEN 200 ELSE 500 END,
+       5 + (abs(hashtext(event_id::text || a.n)) % 200),
+       delivery.created_at + a.n * interval '1 second'
+FROM delivery JOIN event ON event.id = delivery.event_id,
+     LATERAL (SELECT n, of FROM (SELECT CASE WHEN delivery.status IN ('failed', 'dead') THEN 3 WHEN event.i % 2 = 0 THEN 2 ELSE 1 END AS of) o,
+                     generate_series(1, o.of) AS n) AS a
+WHERE delivery.status <> 'pending';
 SQL
   done
   echo "VACUUM ANALYZE events; VACUUM ANALYZE deliveries; VACUUM ANALYZE delivery_attempts;"
@@ -192,6 +196,12 @@ for route in inbox events attempts endpoint-stats stats; do
   printf '%-30s ' "$route (all)"; awk -v r="$route" 'index($1, r "/") == 1 {print $2}' "$WORK/times" | stats
 done
 
+# The stats statements, on the roll-up's rows and the open deliveries' index.
+echo; echo "plan of an endpoint's stats, a week (its three statements):"
+"${PSQL[@]}" -d "$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY ON) SELECT sum(succeeded), sum(failed) FROM activity_minutes WHERE organization_id = '$MAIN_ID' AND endpoint_id = '$COMMON' AND minute >= '$WEEK_AGO' AND minute < now()" | grep -E "Scan|Execution|Buffers" | head -4
+"${PSQL[@]}" -d "$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY ON) SELECT bucket, sum(attempts) FROM activity_latency WHERE organization_id = '$MAIN_ID' AND endpoint_id = '$COMMON' AND hour >= date_trunc('hour', '$WEEK_AGO'::timestamptz, 'UTC') AND hour < now() GROUP BY bucket" | grep -E "Scan|Execution|Buffers" | head -4
+"${PSQL[@]}" -d "$DB" -c "EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY ON) SELECT status, count(*) FROM deliveries WHERE endpoint_id = '$COMMON' AND status IN ('pending', 'failed', 'dead', 'paused') AND created_at >= '$WEEK_AGO' AND created_at < now() GROUP BY status" | grep -E "Scan|Execution|Buffers" | head -4
+
 # The event log's statements as the api sends them, planned generically (as PostgreSQL plans a
 # prepared statement after five runs).
 plan() {
@@ -202,10 +212,12 @@ PREPARE q AS $2;
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF, SUMMARY ON) EXECUTE q$3;
 SQL
 }
-LOG_COLUMNS="SELECT id, event_type, source, payload, metadata, status, created_at, acknowledged_at, delivered_at, xact_id::text FROM events e"
+LOG_COLUMNS="SELECT id, event_type, source, payload, metadata, status, created_at, acknowledged_at, delivered_at, xact_id::text AS position_xact FROM events e"
 plan "newest first" "$LOG_COLUMNS WHERE organization_id = \$1 ORDER BY xact_id DESC, created_at DESC, id DESC LIMIT 51" "('$MAIN_ID')"
-plan "a deep page, newest first" "$LOG_COLUMNS WHERE organization_id = \$1 AND (xact_id, created_at, id) < (\$2::text::xid8, \$3::timestamptz, \$4::uuid) ORDER BY xact_id DESC, created_at DESC, id DESC LIMIT 51" \
-  "('$MAIN_ID', (SELECT xact_id::text FROM events WHERE organization_id = '$MAIN_ID' ORDER BY xact_id DESC, created_at DESC, id DESC OFFSET 400000 LIMIT 1), now() - interval '3 days', '00000000-0000-0000-0000-000000000000')"
+DEEP=$("${PSQL[@]}" -d "$DB" -c "SELECT xact_id::text || ',' || created_at || ',' || id FROM events WHERE organization_id = '$MAIN_ID' ORDER BY xact_id DESC, created_at DESC, id DESC OFFSET 400000 LIMIT 1")
+IFS=, read -r DEEP_XACT DEEP_AT DEEP_ID <<< "$DEEP"
+plan "a page 400 000 events deep, newest first" "$LOG_COLUMNS WHERE organization_id = \$1 AND (xact_id, created_at, id) < (\$2::text::xid8, \$3::timestamptz, \$4::uuid) ORDER BY xact_id DESC, created_at DESC, id DESC LIMIT 51" \
+  "('$MAIN_ID', '$DEEP_XACT', '$DEEP_AT', '$DEEP_ID')"
 plan "event type" "$LOG_COLUMNS WHERE organization_id = \$1 AND event_type = \$2 ORDER BY xact_id DESC, created_at DESC, id DESC LIMIT 51" "('$MAIN_ID', 'type.7')"
 plan "status delivered" "$LOG_COLUMNS WHERE organization_id = \$1 AND status = 'delivered' ORDER BY xact_id DESC, created_at DESC, id DESC LIMIT 51" "('$MAIN_ID')"
 plan "status dead" "$LOG_COLUMNS WHERE organization_id = \$1 AND status = 'dead' ORDER BY xact_id DESC, created_at DESC, id DESC LIMIT 51" "('$MAIN_ID')"

@@ -26,7 +26,8 @@ import reactor.core.publisher.Mono;
  * window (counts, success rate, latency percentiles) with the current states of its deliveries of
  * events created in it, and the organization's activity over time for dashboards. Attempts and
  * ingested events are counted by whole minutes from the worker's roll-up, which runs a little
- * behind now (30 s by default, {@code TRIGGERS_STATS_ROLLUP_LAG}).
+ * behind now (30 s by default, {@code TRIGGERS_STATS_ROLLUP_LAG}); latency percentiles over the
+ * whole hours the window touches.
  */
 @RestController
 public final class StatsController {

@@ -29,7 +29,8 @@ final class StatsRepository {
     private static final String ENDPOINT_LATENCY = """
             SELECT bucket, sum(attempts) AS attempts
             FROM activity_latency
-            WHERE organization_id = :organizationId AND endpoint_id = :endpointId AND minute >= :since AND minute < :until
+            WHERE organization_id = :organizationId AND endpoint_id = :endpointId
+              AND hour >= date_trunc('hour', :since::timestamptz, 'UTC') AND hour < :until
             GROUP BY bucket
             """;
 

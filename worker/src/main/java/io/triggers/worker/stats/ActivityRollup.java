@@ -11,9 +11,9 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Rolls activity up per minute for the stats calls: events ingested per organization, and attempts
- * (succeeded, failed, by duration) per endpoint and per organization, into {@code activity_minutes}
- * and {@code activity_latency}. It reads only what is new since the last run, by id: events and
+ * Rolls activity up for the stats calls: events ingested per organization and attempts (succeeded,
+ * failed) per endpoint and per organization by minute, into {@code activity_minutes}, and attempts
+ * by duration per endpoint and hour into {@code activity_latency}. It reads only what is new since the last run, by id: events and
  * attempts have time-ordered ids (UUIDv7), so a range of their primary keys is a range of time, in
  * chunks of at most an hour, each one statement that counts it and moves {@code rollup_progress}
  * on. One worker replica at a time does it (the others skip the locked progress row); the chunk a
@@ -68,10 +68,11 @@ public final class ActivityRollup extends PeriodicJob {
                 DO UPDATE SET ingested = m.ingested + excluded.ingested, succeeded = m.succeeded + excluded.succeeded,
                               failed = m.failed + excluded.failed
             ), latency_rows AS (
-                INSERT INTO activity_latency AS l (organization_id, endpoint_id, minute, bucket, attempts)
-                SELECT organization_id, endpoint_id, minute, floor(ln(greatest(duration_ms, 1)) / ln(1.2))::smallint, count(*)
+                INSERT INTO activity_latency AS l (organization_id, endpoint_id, hour, bucket, attempts)
+                SELECT organization_id, endpoint_id, date_trunc('hour', minute, 'UTC'),
+                       floor(ln(greatest(duration_ms, 1)) / ln(1.2))::smallint, count(*)
                 FROM attempts GROUP BY 1, 2, 3, 4
-                ON CONFLICT (organization_id, endpoint_id, minute, bucket) DO UPDATE SET attempts = l.attempts + excluded.attempts
+                ON CONFLICT (organization_id, endpoint_id, hour, bucket) DO UPDATE SET attempts = l.attempts + excluded.attempts
             )
             UPDATE rollup_progress SET done_until = bounds.to_at FROM bounds WHERE name = 'activity'
             RETURNING done_until
@@ -79,7 +80,7 @@ public final class ActivityRollup extends PeriodicJob {
 
     private static final String FORGET = """
             WITH minutes AS (DELETE FROM activity_minutes WHERE minute < :before)
-            DELETE FROM activity_latency WHERE minute < :before
+            DELETE FROM activity_latency WHERE hour < :before
             """;
 
     private final DatabaseClient db;
