@@ -138,8 +138,8 @@
   function problem(error) {
     const box = el('div', { class: 'error', role: 'alert' }, error.message || String(error));
     if (error.details && error.details.length) {
-      add(box, el('ul', { class: 'issues' }, error.details.map((d) =>
-        el('li', null, (d.field ? d.field + ': ' : '') + (d.issue || '') + (d.message ? ' — ' + d.message : '')))));
+      add(box, [el('ul', { class: 'issues' }, error.details.map((d) =>
+        el('li', null, (d.field ? d.field + ': ' : '') + (d.issue || '') + (d.message ? ' — ' + d.message : ''))))]);
     }
     return box;
   }
@@ -541,7 +541,7 @@
 
     return el('div', null,
       el('div', { class: 'row' }, el('h1', null, 'Endpoint'), statusBadge(endpoint.enabled ? 'enabled' : 'disabled'),
-        button('Refresh', () => route(), { class: 'secondary' })),
+        button('Refresh', () => route(), { class: 'secondary', id: 'endpoint-refresh' })),
       el('section', { class: 'card' }, el('dl', { class: 'meta' },
         el('dt', null, 'URL'), el('dd', { id: 'endpoint-url' }, endpoint.url),
         el('dt', null, 'ID'), el('dd', { class: 'mono' }, endpoint.id),
@@ -772,9 +772,11 @@
       main.replaceChildren(node);
       ctx.mounted.forEach((fn) => fn());
       main.dataset.view = nav;
+      main.dataset.route = hash;
     } catch (error) {
       if (mine !== seq) return;
       main.replaceChildren(el('h1', null, 'Something went wrong'), problem(error));
+      main.dataset.route = hash;
     } finally {
       if (mine === seq) main.removeAttribute('aria-busy');
     }
