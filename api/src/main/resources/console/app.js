@@ -194,8 +194,12 @@
 
   const COLORS = { ingested: '#2457c5', delivered: '#1d7a3a', failed: '#c77700', dead: '#b3261e', latency: '#6a3fb5' };
 
-  /** A time chart in container once it is in the page; xs in epoch seconds. */
-  function chart(ctx, container, names, xs, columns) {
+  /**
+   * A time chart in container once it is in the page; xs in epoch seconds. The x axis spans
+   * [from, to] when given (the window asked for, however sparse the series), else the data with
+   * at least 10 minutes around a lone point.
+   */
+  function chart(ctx, container, names, xs, columns, from, to) {
     ctx.mounted.push(() => {
       if (typeof window.uPlot !== 'function') {
         container.replaceChildren(el('p', { class: 'muted' }, 'Chart library not loaded.'));
@@ -205,7 +209,8 @@
       const plot = new window.uPlot({
         width, height: 220,
         series: [{}].concat(names.map((name) => ({ label: name, stroke: COLORS[name] || '#555', width: 2, points: { show: xs.length < 60 } }))),
-        scales: { x: { time: true } },
+        scales: { x: { time: true, range: (u, min, max) => (from !== undefined ? [from, to]
+          : (max - min < 600 ? [min - 300, max + 300] : [min, max])) } },
         axes: [{}, { size: 50 }],
       }, [xs].concat(columns), container);
       leaving.push(() => plot.destroy());
@@ -231,7 +236,8 @@
     };
     const stat = (label, value, id) => el('div', { class: 'stat' }, el('div', { class: 'value', id }, String(value)), el('div', { class: 'label' }, label));
     const seriesChart = (stats) => chart(ctx, el('div', { class: 'chart' }), ['ingested', 'delivered', 'failed', 'dead'],
-      stats.series.map((p) => Date.parse(p.at) / 1000), ['ingested', 'delivered', 'failed', 'dead'].map((n) => stats.series.map((p) => p[n] || 0)));
+      stats.series.map((p) => Date.parse(p.at) / 1000), ['ingested', 'delivered', 'failed', 'dead'].map((n) => stats.series.map((p) => p[n] || 0)),
+      Date.parse(stats.since) / 1000, Date.parse(stats.until) / 1000);
 
     const endpoints = endpointList.endpoints || [];
     const troubled = el('div', null, el('p', { class: 'muted' }, 'Checking endpoints…'));

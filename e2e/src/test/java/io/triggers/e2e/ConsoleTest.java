@@ -384,6 +384,7 @@ class ConsoleTest {
     }
 
     private static void screenshot(String name) {
+        script("window.scrollTo(0, 0);");
         try {
             Files.write(SCREENSHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
         } catch (IOException e) {

@@ -2,10 +2,13 @@ package io.triggers.api.console;
 
 import static org.springframework.web.reactive.function.server.RequestPredicates.GET;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ClassPathResource;
-import org.springframework.core.io.Resource;
+import org.springframework.core.io.buffer.DefaultDataBufferFactory;
 import org.springframework.http.CacheControl;
 import org.springframework.http.MediaType;
 import org.springframework.web.reactive.config.ResourceHandlerRegistry;
@@ -15,6 +18,7 @@ import org.springframework.web.reactive.function.server.RouterFunction;
 import org.springframework.web.reactive.function.server.RouterFunctions;
 import org.springframework.web.reactive.function.server.ServerResponse;
 import org.webjars.WebJarVersionLocator;
+import reactor.core.publisher.Mono;
 
 /**
  * Serves the console (issue 20): a static page and its script and style from
@@ -34,13 +38,19 @@ class ConsoleRoutes implements WebFluxConfigurer {
     private static final CacheControl REVALIDATE = CacheControl.noCache();
 
     @Bean
-    RouterFunction<ServerResponse> consolePage() {
-        Resource page = new ClassPathResource("console/index.html");
+    RouterFunction<ServerResponse> consolePage() throws IOException {
+        // Read once at start-up, not from the jar on an event loop for each request.
+        byte[] page;
+        try (InputStream in = new ClassPathResource("console/index.html").getInputStream()) {
+            page = in.readAllBytes();
+        }
+        MediaType html = new MediaType(MediaType.TEXT_HTML, StandardCharsets.UTF_8);
         // Both spellings answer the page itself (no redirect); the page names its files by absolute path.
         return RouterFunctions.route(GET("/console").or(GET("/console/")), request -> ServerResponse.ok()
-                .contentType(new MediaType(MediaType.TEXT_HTML, java.nio.charset.StandardCharsets.UTF_8))
+                .contentType(html)
                 .cacheControl(REVALIDATE)
-                .body(BodyInserters.fromResource(page)));
+                .contentLength(page.length)
+                .body(BodyInserters.fromDataBuffers(Mono.fromSupplier(() -> DefaultDataBufferFactory.sharedInstance.wrap(page)))));
     }
 
     @Override
