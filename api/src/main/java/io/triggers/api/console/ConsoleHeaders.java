@@ -20,7 +20,8 @@ import reactor.core.publisher.Mono;
  *
  * <p>Set before the handler runs, so a 404 or an error under {@code /console} carries them too.
  * The console's files are not fingerprinted, so they are revalidated on every use
- * ({@code no-cache}, answered 304 while unchanged) instead of cached blindly across a deploy.
+ * ({@code no-cache}; the script, style and chart files answer 304 to a conditional request while
+ * unchanged) instead of cached blindly across a deploy.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE + 5)
