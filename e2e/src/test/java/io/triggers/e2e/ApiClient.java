@@ -26,6 +26,11 @@ final class ApiClient {
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
     private final JsonMapper json = JsonMapper.builder().build();
 
+    /** {@code http://127.0.0.1:<port>}, the api this client calls. */
+    String baseUrl() {
+        return baseUrl;
+    }
+
     ApiClient(String baseUrl) {
         this.baseUrl = baseUrl;
     }

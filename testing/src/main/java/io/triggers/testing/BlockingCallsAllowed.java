@@ -13,8 +13,8 @@ import reactor.blockhound.integration.BlockHoundIntegration;
  * <li>{@code UUID.randomUUID()}, whose {@code SecureRandom} reads {@code /dev/urandom}, which never blocks once seeded;</li>
  * <li>the one-time seeding of a DRBG {@code SecureRandom} (API keys and endpoint secrets use one,
  *     which then generates in memory);</li>
- * <li>Spring's static resource handler looking up a file in the jar (only the Swagger UI is served
- *     that way; nothing on the ingest or delivery path);</li>
+ * <li>Spring's static resource handler looking up a file in the jar (only the Swagger UI and the
+ *     console's files are served that way; nothing on the ingest or delivery path);</li>
  * <li>Lettuce's per-connection write lock, held for the length of a write;</li>
  * <li>Spring Data Redis's locks around its shared reactive connection and the holder of it, held to
  *     read them (the api connects at start-up); contended only when two requests ask for a connection
