@@ -25,6 +25,10 @@ public final class Triggers implements Runnable {
                 commandLine.getErr().println("triggers: " + api.getMessage());
                 return 1;
             }
+            if (error instanceof CommandLine.ParameterException usage) {
+                commandLine.getErr().println("triggers: " + usage.getMessage());
+                return 2;
+            }
             throw error;
         });
     }
