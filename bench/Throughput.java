@@ -169,6 +169,10 @@ public class Throughput {
             say("batch ingestion, " + seconds + " s");
             results.put("batch_ingestion", batch(api, key));
         }
+        if (phase("producer")) {
+            say("single sends through the Java client's producer (batched by the client), " + seconds + " s");
+            results.put("producer_ingestion", producer(api, key));
+        }
 
         // What the ingestion phases queued is cleared (truncated: deleting would leave dead rows for
         // autovacuum to clean up during the drain), so the delivery phase drains a known backlog.
@@ -533,6 +537,35 @@ public class Throughput {
         figure.put("request_p99_ms", percentile(latencies, 99));
         say(String.format(Locale.ROOT, "  %.0f events/s", figure.get("events_per_second")));
         putCpu(figure, cpuSeconds, (long) latencies.length * size, "event");
+        return figure;
+    }
+
+    /**
+     * Many threads each sending single events through {@code client.producer()}, which batches them
+     * (bench/ProducerLoad.java, in a JVM of its own with the client on its class path): compared
+     * with {@code batch}, what an application gets without writing batches itself.
+     */
+    private Map<String, Object> producer(String api, String key) throws Exception {
+        int threads = Integer.parseInt(args.getOrDefault("producer-threads", "16"));
+        ProcessCpu cpu = meters("api", apiProcess, null);
+        Map<String, Long> before = cpu.snapshot();
+        Process load = new ProcessBuilder("java", "-cp", args.get("client-classpath") + java.io.File.pathSeparator + state.resolve("classes"),
+                "ProducerLoad", api, key, Integer.toString(threads), Integer.toString(warmupMin), Integer.toString(seconds))
+                .redirectErrorStream(true).start();
+        String output = new String(load.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (load.waitFor() != 0) {
+            throw new IllegalStateException("the producer load failed: " + output);
+        }
+        // The CPU window includes the warm-up; per-event CPU is therefore not reported for this phase.
+        ProcessCpu.seconds(before, cpu.snapshot());
+        long events = Long.parseLong(match(output, "events=(\\d+)"));
+        double elapsed = Double.parseDouble(match(output, "seconds=([0-9.]+)"));
+        Map<String, Object> figure = new LinkedHashMap<>();
+        figure.put("threads", threads);
+        figure.put("events", events);
+        figure.put("failed", Long.parseLong(match(output, "failed=(\\d+)")));
+        figure.put("events_per_second", round(events / elapsed));
+        say(String.format(Locale.ROOT, "  %.0f events/s", figure.get("events_per_second")));
         return figure;
     }
 

@@ -5,7 +5,7 @@
 # and the CPU time every process spent per event. Every phase warms up until its rate is stable.
 #
 #   bench/throughput.sh   (SECONDS_PER_PHASE=20, CONCURRENCY=64, BATCH_SIZE=100, DELIVERY_EVENTS=20000, E2E_RATE=2000,
-#                          WARMUP_MIN=20, PHASES=ceilings,floor,me,single-bare,single,single-filter,single-schema,batch,delivery,e2e)
+#                          WARMUP_MIN=20, PHASES=ceilings,floor,me,single-bare,single,single-filter,single-schema,batch,producer,delivery,e2e)
 #   RUNTIMES="/usr/lib/jvm/java-17-openjdk-amd64 /usr/lib/jvm/temurin-25-jdk-amd64" bench/throughput.sh
 #                         runs the whole benchmark once per Java home given (the apps' runtime; default: the java on the PATH)
 #   PROFILE=1 bench/throughput.sh   records JFR profiles of api and worker and renders them as flame graphs
@@ -37,6 +37,14 @@ fi
 FLOOR_JAR=bench/floor/target/triggers-bench-floor-0.1.0-SNAPSHOT.jar
 mkdir -p .triggers/bench/classes
 javac -d .triggers/bench/classes bench/ProcessCpu.java bench/Throughput.java
+# The producer phase runs the Java client (bench/ProducerLoad.java) with its jar and Jackson on the class path.
+CLIENT_JAR=client/target/triggers-client-0.1.0-SNAPSHOT.jar
+if [ ! -f "$CLIENT_JAR" ] || [ -n "$(find client/pom.xml client/src/main -newer "$CLIENT_JAR" -print -quit)" ]; then
+  ./mvnw -B -q -pl client -am package -Dmaven.test.skip=true
+fi
+./mvnw -B -q -pl client dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=.triggers/bench/client.classpath >/dev/null
+CLIENT_CLASSPATH=$CLIENT_JAR:$(cat .triggers/bench/client.classpath)
+javac -d .triggers/bench/classes -cp "$CLIENT_CLASSPATH" bench/ProducerLoad.java
 CONVERTER=
 if [ -n "${PROFILE:-}" ]; then
   ./mvnw -B -q dependency:get -Dartifact=tools.profiler:jfr-converter:4.1 >/dev/null
@@ -70,6 +78,6 @@ for runtime in ${RUNTIMES:-default}; do
   java -Dsun.net.httpserver.nodelay=true -cp .triggers/bench/classes Throughput phases="${PHASES:-all}" worker-args="${WORKER_ARGS:-}" api-args="${API_ARGS:-}" seconds="${SECONDS_PER_PHASE:-20}" concurrency="${CONCURRENCY:-64}" batch-size="${BATCH_SIZE:-100}" \
     e2e-rate="${E2E_RATE:-2000}" delivery-events="${DELIVERY_EVENTS:-20000}" endpoint-max-in-flight="${ENDPOINT_MAX_IN_FLIGHT:-}" pg-host="$PGHOST" pg-port="$PGPORT" pg-user="$PGUSER" database="$DATABASE" pgbench-db="$DATABASE" \
     redis-host="$REDIS_HOST" redis-port="$REDIS_PORT" prefix="$PREFIX" admin-token="bench-$STAMP-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
-    api-jar="$API_JAR" worker-jar="$WORKER_JAR" floor-jar="$FLOOR_JAR" java="$APP_JAVA" warmup-min="${WARMUP_MIN:-20}" \
+    client-classpath="$CLIENT_CLASSPATH" api-jar="$API_JAR" worker-jar="$WORKER_JAR" floor-jar="$FLOOR_JAR" java="$APP_JAVA" warmup-min="${WARMUP_MIN:-20}" \
     profile="$([ -n "${PROFILE:-}" ] && echo true || echo false)" jfr-converter="$CONVERTER" state=.triggers/bench results=bench/results
 done
