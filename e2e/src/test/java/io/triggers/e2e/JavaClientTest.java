@@ -50,6 +50,8 @@ class JavaClientTest {
     static void start() {
         service = RunningService.start(Map.of(
                 "triggers.delivery.retry-schedule", "100ms",
+                // A receiver that always fails opens its circuit; closed again after 30 s by default, past the waits here.
+                "triggers.delivery.circuit-open-for", "100ms",
                 "triggers.worker.heartbeat-every", "50ms"));
         apiUrl = "http://127.0.0.1:" + service.api().getEnvironment().getProperty("local.server.port");
     }
