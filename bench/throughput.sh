@@ -42,7 +42,7 @@ CLIENT_JAR=client/target/triggers-client-0.1.0-SNAPSHOT.jar
 if [ ! -f "$CLIENT_JAR" ] || [ -n "$(find client/pom.xml client/src/main -newer "$CLIENT_JAR" -print -quit)" ]; then
   ./mvnw -B -q -pl client -am package -Dmaven.test.skip=true
 fi
-./mvnw -B -q -pl client dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile=.triggers/bench/client.classpath >/dev/null
+./mvnw -B -q -pl client dependency:build-classpath -DincludeScope=runtime -Dmdep.outputFile="$PWD/.triggers/bench/client.classpath" >/dev/null
 CLIENT_CLASSPATH=$CLIENT_JAR:$(cat .triggers/bench/client.classpath)
 javac -d .triggers/bench/classes -cp "$CLIENT_CLASSPATH" bench/ProducerLoad.java
 CONVERTER=
