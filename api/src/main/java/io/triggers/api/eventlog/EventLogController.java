@@ -3,14 +3,10 @@ package io.triggers.api.eventlog;
 import io.triggers.api.auth.Tenant;
 import io.triggers.api.endpoints.EndpointRepository;
 import io.triggers.api.events.EventRequest;
-import io.triggers.api.events.EventSummary;
 import io.triggers.api.inbox.CursorSecret;
-import io.triggers.api.inbox.InboxCursor;
-import io.triggers.api.inbox.ListedEvent;
 import io.triggers.api.web.PathIds;
 import io.triggers.api.web.QueryParameters;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
@@ -35,9 +31,6 @@ public final class EventLogController {
             "endpoint_id", "created_after", "created_before", "order");
     private static final Pattern STATUSES = Pattern.compile("pending|delivered|failed|dead|acknowledged");
 
-    public record EventLogPage(List<EventSummary> events, String nextCursor) {
-    }
-
     private final EventLogRepository log;
     private final CursorSecret cursorSecret;
     private final EndpointRepository endpoints;
@@ -49,7 +42,7 @@ public final class EventLogController {
     }
 
     @GetMapping("/v1/events")
-    public Mono<EventLogPage> list(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant,
+    public Mono<CursorSecret.Page> list(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant,
                                    @RequestParam MultiValueMap<String, String> parameters) {
         QueryParameters given = new QueryParameters(parameters, PARAMETERS);
         int limit = given.limit(50, 500);
@@ -62,22 +55,11 @@ public final class EventLogController {
         boolean descending = given.descending(true);
         given.throwIfInvalid();
         EventLogQuery query = new EventLogQuery(status, eventType, source, endpointId, createdAfter, createdBefore, descending);
-        String cursor = given.get("cursor");
         UUID organizationId = tenant.organizationId();
         Mono<Boolean> endpointKnown = endpointId == null ? Mono.just(true) : endpoints.find(organizationId, endpointId).hasElement();
         return endpointKnown.flatMap(known -> known
-                ? cursorSecret.get()
-                : Mono.error(PathIds.notFound("endpoint", endpointId.toString())))
-                .flatMap(secret -> {
-                    InboxCursor after = cursor == null || cursor.isEmpty()
-                            ? null
-                            : InboxCursor.decode(cursor, secret, organizationId, query.key());
-                    return log.page(organizationId, query, after, limit + 1).map(found -> {
-                        List<EventSummary> events = found.stream().limit(limit).map(ListedEvent::event).toList();
-                        String next = found.size() <= limit ? null
-                                : found.get(limit - 1).position().encode(secret, organizationId, query.key());
-                        return new EventLogPage(events, next);
-                    });
-                });
+                ? cursorSecret.page(organizationId, query.key(), given.get("cursor"), limit,
+                        (after, rows) -> log.page(organizationId, query, after, rows))
+                : Mono.error(PathIds.notFound("endpoint", endpointId.toString())));
     }
 }

@@ -2,6 +2,7 @@ package io.triggers.api.events;
 
 import io.triggers.api.web.RequestFields;
 import io.triggers.api.web.StorableJson;
+import io.triggers.shared.events.OperationalEvents;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -25,7 +26,7 @@ public record EventRequest(String eventType, String source, JsonNode payload, Ob
     /** What an event type may be (also for endpoint test events). */
     public static final Pattern EVENT_TYPE = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     /** The prefix of the service's own event types (operational events), in any case: producers may not use it. */
-    public static final String RESERVED_PREFIX = "triggers.";
+    public static final String RESERVED_PREFIX = OperationalEvents.PREFIX;
     static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x20-\\x7E]{1,255}");
     private static final Pattern PRIORITY = Pattern.compile("low|normal|high");
     static final Set<String> FIELDS = Set.of("event_type", "source", "payload", "metadata", "dedup_id");
@@ -38,7 +39,7 @@ public record EventRequest(String eventType, String source, JsonNode payload, Ob
      */
     static EventRequest parse(RequestFields fields, String idempotencyHeader) {
         String eventType = fields.string("event_type", true, 128, EVENT_TYPE);
-        if (eventType != null && eventType.regionMatches(true, 0, RESERVED_PREFIX, 0, RESERVED_PREFIX.length())) {
+        if (OperationalEvents.isOperational(eventType)) {
             fields.problem("event_type", "reserved", "event types starting with \"" + RESERVED_PREFIX
                     + "\" are the service's own (operational events); choose another name");
         }

@@ -8,6 +8,7 @@ import io.triggers.api.web.ApiException;
 import io.triggers.api.web.JsonBodies;
 import io.triggers.api.web.RequestFields;
 import io.triggers.api.web.StorableJson;
+import io.triggers.shared.events.OperationalEvents;
 import io.triggers.shared.time.Timestamps;
 import java.time.Instant;
 import java.util.List;
@@ -76,7 +77,7 @@ public final class EventTypesController {
             return Mono.error(ApiException.validation("name", "invalid_format",
                     "an event type name is 1 to 128 characters of A-Z, a-z, 0-9, '.', '_', ':' and '-'"));
         }
-        if (name.regionMatches(true, 0, EventRequest.RESERVED_PREFIX, 0, EventRequest.RESERVED_PREFIX.length())) {
+        if (OperationalEvents.isOperational(name)) {
             return Mono.error(ApiException.validation("name", "reserved", "event types starting with \""
                     + EventRequest.RESERVED_PREFIX + "\" are the service's own (operational events); choose another name"));
         }

@@ -2,10 +2,8 @@ package io.triggers.api.inbox;
 
 import io.triggers.api.auth.Tenant;
 import io.triggers.api.events.EventRequest;
-import io.triggers.api.events.EventSummary;
 import io.triggers.api.web.QueryParameters;
 import java.time.Instant;
-import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.springframework.util.MultiValueMap;
@@ -28,9 +26,6 @@ public final class InboxController {
             "created_after", "created_before", "order");
     private static final Pattern STATUSES = Pattern.compile("pending|failed|dead");
 
-    public record InboxPage(List<EventSummary> events, String nextCursor) {
-    }
-
     private final InboxRepository inbox;
     private final CursorSecret cursorSecret;
 
@@ -40,7 +35,7 @@ public final class InboxController {
     }
 
     @GetMapping("/v1/inbox")
-    public Mono<InboxPage> list(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant,
+    public Mono<CursorSecret.Page> list(@RequestAttribute(Tenant.ATTRIBUTE) Tenant tenant,
                                 @RequestParam MultiValueMap<String, String> parameters) {
         QueryParameters given = new QueryParameters(parameters, PARAMETERS);
         int limit = given.limit(50, 500);
@@ -52,18 +47,7 @@ public final class InboxController {
         boolean descending = given.descending(false);
         given.throwIfInvalid();
         InboxQuery query = new InboxQuery(status, eventType, source, createdAfter, createdBefore, descending);
-        String cursor = given.get("cursor");
-        return cursorSecret.get().flatMap(secret -> {
-            InboxCursor after = cursor == null || cursor.isEmpty()
-                    ? null
-                    : InboxCursor.decode(cursor, secret, tenant.organizationId(), query.key());
-            return inbox.page(tenant.organizationId(), query, after, limit + 1).map(found -> {
-                List<EventSummary> events = found.stream().limit(limit).map(ListedEvent::event).toList();
-                if (found.size() <= limit) {
-                    return new InboxPage(events, null);
-                }
-                return new InboxPage(events, found.get(limit - 1).position().encode(secret, tenant.organizationId(), query.key()));
-            });
-        });
+        return cursorSecret.page(tenant.organizationId(), query.key(), given.get("cursor"), limit,
+                (after, rows) -> inbox.page(tenant.organizationId(), query, after, rows));
     }
 }

@@ -18,8 +18,6 @@ import reactor.core.publisher.Mono;
 @Component
 final class StatsRepository {
 
-    static final String NIL = "00000000-0000-0000-0000-000000000000";
-
     private static final String ENDPOINT_ATTEMPTS = """
             SELECT coalesce(sum(succeeded), 0) AS succeeded, coalesce(sum(failed), 0) AS failed
             FROM activity_minutes

@@ -27,7 +27,6 @@ import reactor.core.publisher.Mono;
 public final class ActivityRollup extends PeriodicJob {
 
     private static final Logger log = LoggerFactory.getLogger(ActivityRollup.class);
-    static final String NIL = "00000000-0000-0000-0000-000000000000";
 
     private static final String CHUNK = """
             WITH progress AS (
