@@ -1,12 +1,13 @@
 -- Queues deliveries (each an event to an endpoint), all of this shard, leaving alone each one that
 -- is queued already; wakes the workers once if an endpoint became ready.
--- ARGV: base, wake channel, shard, then six values per delivery: organization, endpoint, event,
---       request id, rate limit per second ('' = none), max in flight.
+-- ARGV: base, wake channel, shard, then seven values per delivery: organization, endpoint, event,
+--       request id, trace context (a traceparent, '' = none), rate limit per second ('' = none),
+--       max in flight.
 -- Returns how many were queued (the others already were).
 local queued_now, wake = 0, false
 local described = nil
-for i = 4, #ARGV, 6 do
-  local org, ep, event, request, rate, max = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5]
+for i = 4, #ARGV, 7 do
+  local org, ep, event, request, trace, rate, max = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3], ARGV[i + 4], ARGV[i + 5], ARGV[i + 6]
   if redis.call('HEXISTS', queued(ep), event) == 0 then
     local m = meta(ep)
     if described ~= ep then
@@ -19,7 +20,12 @@ for i = 4, #ARGV, 6 do
       redis.call('SADD', ENDPOINTS, ep)
       described = ep
     end
-    local id = redis.call('XADD', stream(ep), '*', 'e', event, 'r', request)
+    local id
+    if trace == '' then
+      id = redis.call('XADD', stream(ep), '*', 'e', event, 'r', request)
+    else
+      id = redis.call('XADD', stream(ep), '*', 'e', event, 'r', request, 't', trace)
+    end
     redis.call('HSET', queued(ep), event, id)
     redis.call('HINCRBY', m, 'n', 1)
     queued_now = queued_now + 1

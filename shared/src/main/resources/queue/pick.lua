@@ -6,7 +6,7 @@
 -- Every delivery handed out is leased to the caller until now + lease.
 -- ARGV: base, now (ms), count, lease (ms), then endpoint, deliveries in flight pairs for the caller's busy endpoints.
 -- Returns {next timer (ms, -1 = none), ready endpoints left (0/1), then per delivery:
---          endpoint, entry id, event, request id, organization}.
+--          endpoint, entry id, event, request id, trace context ('' = none), organization}.
 local now, count, lease_ms = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local in_flight = {}
 local busy = 0
@@ -72,11 +72,12 @@ local function take(ep, m)
     if fields then
       redis.call('ZADD', lease(ep), now + lease_ms, id)
       if rate then redis.call('HSET', m, 'tat', math.max(tat, now) + 1000 / rate) end
-      local event, request = '', ''
+      local event, request, trace = '', '', ''
       for i = 1, #fields, 2 do
-        if fields[i] == 'e' then event = fields[i + 1] elseif fields[i] == 'r' then request = fields[i + 1] end
+        local f = fields[i]
+        if f == 'e' then event = fields[i + 1] elseif f == 'r' then request = fields[i + 1] elseif f == 't' then trace = fields[i + 1] end
       end
-      return {ep, id, event, request}
+      return {ep, id, event, request, trace}
     end
   end
   arm(ep)

@@ -4,6 +4,7 @@ import io.triggers.shared.crypto.SecretsAtRest;
 import io.triggers.shared.events.OperationalEvents;
 import io.triggers.shared.health.ReadinessMetrics;
 import io.triggers.shared.logging.RequestContext;
+import io.triggers.shared.tracing.Traces;
 import java.util.HashMap;
 import java.util.Map;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -14,9 +15,9 @@ import org.springframework.context.annotation.Import;
 /**
  * The ingestion and management API.
  */
-@SpringBootApplication(scanBasePackages = "io.triggers.api")
+@SpringBootApplication(scanBasePackages = "io.triggers.api", excludeName = Traces.REDIS_COMMAND_OBSERVATIONS)
 @ConfigurationPropertiesScan({"io.triggers.api", "io.triggers.shared.config"})
-@Import({SecretsAtRest.class, ReadinessMetrics.class, OperationalEvents.class})
+@Import({SecretsAtRest.class, ReadinessMetrics.class, OperationalEvents.class, Traces.class})
 public class TriggersApi {
 
     /**
@@ -31,6 +32,8 @@ public class TriggersApi {
         // api ~10 % of its CPU per request (issue 17). The lines logged about a request put its
         // request_id in the MDC themselves (RequestContext.logging), as the worker's do.
         defaults.put("spring.reactor.context-propagation", "limited");
+        // Tracing (README "Tracing"): trace context carried explicitly, spans only for sampled traces.
+        defaults.putAll(Traces.defaults());
         return new SpringApplicationBuilder(TriggersApi.class).properties(defaults);
     }
 

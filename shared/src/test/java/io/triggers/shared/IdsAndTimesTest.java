@@ -39,14 +39,14 @@ class IdsAndTimesTest {
         for (int i = 0; i < 1000; i++) {
             assertThat(keys.shardOf(UUID.randomUUID())).isBetween(0, 15);
         }
-        QueueEntry entry = new QueueEntry(UuidV7.next(), endpoint, UUID.randomUUID(), null, null, 16);
+        QueueEntry entry = new QueueEntry(UuidV7.next(), endpoint, UUID.randomUUID(), null, null, null, 16);
         QueueEntry.ShardBatch batch = QueueEntry.byShard(keys, List.of(entry)).get(0);
         assertThat(batch.shard()).isEqualTo(keys.shardOf(entry.organizationId()));
         assertThat(batch.enqueueArguments(keys)).containsExactly(keys.base(batch.shard()), keys.wake(), Integer.toString(batch.shard()),
-                entry.organizationId().toString(), endpoint.toString(), entry.eventId().toString(), "", "", "16");
+                entry.organizationId().toString(), endpoint.toString(), entry.eventId().toString(), "", "", "", "16");
         assertThatThrownBy(() -> new QueueKeys("a{b}", 16)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new QueueKeys("t", 0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new QueueEntry(null, endpoint, UUID.randomUUID(), null, null, 16))
+        assertThatThrownBy(() -> new QueueEntry(null, endpoint, UUID.randomUUID(), null, null, null, 16))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -47,6 +47,13 @@ public final class TestQueue {
         return entriesOf(eventId).stream().findFirst();
     }
 
+    /** The fields of a queued delivery's stream entry (e = event, r = request id, t = trace context). */
+    public java.util.Map<String, String> fieldsOf(Entry entry) {
+        List<io.lettuce.core.StreamMessage<String, String>> messages =
+                redis.xrange(entry.base() + "s:" + entry.endpointId(), Range.create(entry.entryId(), entry.entryId()));
+        return messages.isEmpty() ? java.util.Map.of() : messages.get(0).getBody();
+    }
+
     /** Whether any delivery of the event is queued (not yet acknowledged). */
     public boolean isQueued(String eventId) {
         return !entriesOf(eventId).isEmpty();

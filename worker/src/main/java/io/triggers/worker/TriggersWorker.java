@@ -4,6 +4,7 @@ import io.triggers.shared.crypto.SecretsAtRest;
 import io.triggers.shared.events.OperationalEvents;
 import io.triggers.shared.health.ReadinessMetrics;
 import io.triggers.shared.logging.RequestContext;
+import io.triggers.shared.tracing.Traces;
 import java.util.HashMap;
 import java.util.Map;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -15,9 +16,9 @@ import org.springframework.context.annotation.Import;
  * The delivery worker: consumes the events stream and delivers signed webhooks. It serves no
  * public API, only actuator.
  */
-@SpringBootApplication(scanBasePackages = "io.triggers.worker")
+@SpringBootApplication(scanBasePackages = "io.triggers.worker", excludeName = Traces.REDIS_COMMAND_OBSERVATIONS)
 @ConfigurationPropertiesScan({"io.triggers.worker", "io.triggers.shared.config"})
-@Import({SecretsAtRest.class, ReadinessMetrics.class, OperationalEvents.class})
+@Import({SecretsAtRest.class, ReadinessMetrics.class, OperationalEvents.class, Traces.class})
 public class TriggersWorker {
 
     /**
@@ -32,6 +33,8 @@ public class TriggersWorker {
         // cost the worker about a fifth of its CPU per delivery; its per-delivery log lines put
         // request_id in the MDC themselves (RequestContext.logging).
         defaults.put("spring.reactor.context-propagation", "limited");
+        // Tracing (README "Tracing"): trace context carried explicitly, spans only for sampled traces.
+        defaults.putAll(Traces.defaults());
         return new SpringApplicationBuilder(TriggersWorker.class).properties(defaults);
     }
 

@@ -109,7 +109,7 @@ public final class EndpointRepository {
                 WHERE endpoint_id = :id AND organization_id = :organizationId AND status = 'paused'
                 RETURNING event_id
             )
-            SELECT resumed.event_id, e.request_id FROM resumed JOIN events e ON e.id = resumed.event_id
+            SELECT resumed.event_id, e.request_id, e.trace_parent FROM resumed JOIN events e ON e.id = resumed.event_id
             WHERE e.status <> 'acknowledged'
             """;
 
@@ -257,7 +257,8 @@ public final class EndpointRepository {
     public Mono<List<QueueEntry>> resumeDeliveries(UUID organizationId, Endpoint endpoint, Instant now) {
         return db.sql(RESUME).bind("now", now).bind("id", endpoint.id()).bind("organizationId", organizationId)
                 .map(row -> new QueueEntry(row.get("event_id", UUID.class), endpoint.id(), organizationId,
-                        row.get("request_id", String.class), endpoint.rateLimitPerSecond(), endpoint.maxInFlight()))
+                        row.get("request_id", String.class), row.get("trace_parent", String.class),
+                        endpoint.rateLimitPerSecond(), endpoint.maxInFlight()))
                 .all()
                 .collectList()
                 .retryWhen(StorageFailures.retryConflicts());

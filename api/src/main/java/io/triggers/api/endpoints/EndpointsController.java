@@ -249,7 +249,7 @@ public final class EndpointsController {
                                 payloadJson, requestId, Timestamps.now())
                         .flatMap(stored -> stored
                                 ? queue.enqueueAll(List.of(new QueueEntry(eventId, endpointId, tenant.organizationId(), requestId,
-                                        endpoint.rateLimitPerSecond(), endpoint.maxInFlight())))
+                                        null, endpoint.rateLimitPerSecond(), endpoint.maxInFlight())))
                                 : Mono.error(ApiException.conflict("endpoint " + id + " was disabled or deleted meanwhile")));
             }).thenReturn(ResponseEntity.status(HttpStatus.ACCEPTED).body(new TestEvent(eventId)));
         });

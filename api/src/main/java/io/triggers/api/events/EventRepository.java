@@ -32,9 +32,9 @@ public final class EventRepository {
             WITH input AS (
                 SELECT * FROM unnest(:ids::uuid[], :organizationIds::uuid[], :eventTypes::text[], :sources::text[],
                                      :payloads::text[], :metadata::text[], :keys::text[], :fingerprints::text[],
-                                     :requestIds::text[], :createdAts::text[])
+                                     :requestIds::text[], :createdAts::text[], :traceParents::text[])
                     AS t(id, organization_id, event_type, source, payload, metadata, idempotency_key, fingerprint,
-                         request_id, created_at)
+                         request_id, created_at, trace_parent)
             ),
             claimed AS (
                 INSERT INTO idempotency_keys (organization_id, idempotency_key, event_id, request_fingerprint, created_at)
@@ -49,9 +49,9 @@ public final class EventRepository {
             ),
             event AS (
                 INSERT INTO events (id, organization_id, event_type, source, payload, metadata, status, request_id,
-                                    created_at, updated_at)
+                                    created_at, updated_at, trace_parent)
                 SELECT id, organization_id, event_type, source, payload::jsonb, metadata::jsonb, 'pending', request_id,
-                       created_at::timestamptz, created_at::timestamptz
+                       created_at::timestamptz, created_at::timestamptz, trace_parent
                 FROM input
                 WHERE idempotency_key IS NULL OR id IN (SELECT event_id FROM claimed)
                 RETURNING id, organization_id, event_type, source, payload, metadata, created_at
@@ -79,7 +79,7 @@ public final class EventRepository {
     // on events too: joined only through deliveries, PostgreSQL without fresh statistics hashed the
     // whole events table per call (issue 17).
     private static final String OWED = """
-            SELECT d.event_id, d.endpoint_id, d.organization_id, e.request_id, ep.rate_limit_per_second, ep.max_in_flight
+            SELECT d.event_id, d.endpoint_id, d.organization_id, e.request_id, e.trace_parent, ep.rate_limit_per_second, ep.max_in_flight
             FROM deliveries d
             JOIN events e ON e.id = d.event_id
             JOIN endpoints ep ON ep.id = d.endpoint_id
@@ -112,10 +112,11 @@ public final class EventRepository {
      * A new event ready to store.
      *
      * @param fingerprint SHA-256 of what was submitted, compared when its idempotency key is used again
+     * @param traceParent the ingest request's trace context (a W3C traceparent naming its span)
      */
     public record NewEvent(UUID id, UUID organizationId, String eventType, String source, String payloadJson,
                            String metadataJson, String idempotencyKey, byte[] fingerprint, String requestId,
-                           Instant createdAt) {
+                           Instant createdAt, String traceParent) {
     }
 
     /** What a used idempotency key points at: the original request's fingerprint and response. */
@@ -172,6 +173,7 @@ public final class EventRepository {
                 .bind("fingerprints", events.stream().map(e -> hex.formatHex(e.fingerprint())).toArray(String[]::new))
                 .bind("requestIds", events.stream().map(NewEvent::requestId).toArray(String[]::new))
                 .bind("createdAts", events.stream().map(e -> e.createdAt().toString()).toArray(String[]::new))
+                .bind("traceParents", events.stream().map(NewEvent::traceParent).toArray(String[]::new))
                 .map(row -> {
                     UUID eventId = row.get("id", UUID.class);
                     UUID organizationId = row.get("organization_id", UUID.class);
@@ -179,7 +181,7 @@ public final class EventRepository {
                     List<QueueEntry> entries = new ArrayList<>(targets == null ? 0 : targets.length);
                     for (String target : targets == null ? new String[0] : targets) {
                         String[] parts = target.split(",", -1);
-                        entries.add(new QueueEntry(eventId, UUID.fromString(parts[0]), organizationId, null,
+                        entries.add(new QueueEntry(eventId, UUID.fromString(parts[0]), organizationId, null, null,
                                 parts[1].isEmpty() ? null : Integer.valueOf(parts[1]), Integer.parseInt(parts[2])));
                     }
                     return Map.entry(eventId, entries);
@@ -197,7 +199,7 @@ public final class EventRepository {
                 .bind("eventIds", eventIds.toArray(UUID[]::new))
                 .map(row -> new QueueEntry(row.get("event_id", UUID.class), row.get("endpoint_id", UUID.class),
                         row.get("organization_id", UUID.class), requestId != null ? requestId : row.get("request_id", String.class),
-                        row.get("rate_limit_per_second", Integer.class), row.get("max_in_flight", Integer.class)))
+                        row.get("trace_parent", String.class), row.get("rate_limit_per_second", Integer.class), row.get("max_in_flight", Integer.class)))
                 .all()
                 .collectList();
     }

@@ -24,6 +24,9 @@ import io.triggers.api.web.RequestFields;
 import io.triggers.api.web.RequestIds;
 import io.triggers.shared.ids.UuidV7;
 import io.triggers.shared.time.Timestamps;
+import io.triggers.shared.tracing.TraceParent;
+import io.triggers.shared.tracing.Traced;
+import io.triggers.shared.tracing.Traces;
 import java.io.OutputStream;
 import java.net.URI;
 import java.time.Instant;
@@ -79,10 +82,11 @@ public final class EventsController {
     private final IngestProperties ingest;
     private final BatchWork batchWork;
     private final EventTypeSchemas schemas;
+    private final Traces traces;
 
     public EventsController(EventRepository events, EventIngestion ingestion, IdempotencyGuard idempotency,
                             RateLimiter rateLimiter, JsonBodies bodies, JsonMapper json, IngestProperties ingest,
-                            BatchWork batchWork, EventTypeSchemas schemas) {
+                            BatchWork batchWork, EventTypeSchemas schemas, Traces traces) {
         this.events = events;
         this.ingestion = ingestion;
         this.idempotency = idempotency;
@@ -92,6 +96,7 @@ public final class EventsController {
         this.ingest = ingest;
         this.batchWork = batchWork;
         this.schemas = schemas;
+        this.traces = traces;
     }
 
     /**
@@ -107,24 +112,54 @@ public final class EventsController {
                     "Idempotency-Key must be 1-255 printable ASCII characters"));
         }
         String requestId = RequestIds.of(exchange);
-        return bodies.readObject(exchange.getRequest(), ingest.maxPayloadBytes()).flatMap(body -> {
+        Traced trace = traces.serve(INGEST_SPAN, exchange.getRequest().getHeaders().getFirst(TraceParent.HEADER));
+        Mono<ResponseEntity<EventCreated>> answer = bodies.readObject(exchange.getRequest(), ingest.maxPayloadBytes()).flatMap(body -> {
             RequestFields fields = new RequestFields(body, EventRequest.FIELDS);
             EventRequest request = EventRequest.parse(fields, headerKey);
             fields.throwIfInvalid();
+            trace.tag("triggers.event_type", request.eventType());
             // The organization's event-type schemas, from memory; read again only when this replica's are stale.
             OrganizationSchemas known = schemas.cached(tenant.organizationId());
-            return known != null ? accept(tenant, request, requestId, known)
-                    : schemas.current(tenant.organizationId()).flatMap(read -> accept(tenant, request, requestId, read));
+            return known != null ? accept(tenant, request, requestId, trace, known)
+                    : schemas.current(tenant.organizationId()).flatMap(read -> accept(tenant, request, requestId, trace, read));
         });
+        return trace.recording() ? recorded(answer, trace, tenant, "/v1/events") : answer;
+    }
+
+    static final String INGEST_SPAN = "POST /v1/events";
+    static final String BATCH_SPAN = "POST /v1/events/batch";
+
+    /** The request's span ends with its answer (or error, or the caller going away), tagged with them. */
+    private static <T> Mono<ResponseEntity<T>> recorded(Mono<ResponseEntity<T>> answer, Traced trace, Tenant tenant, String route) {
+        trace.tag("http.request.method", "POST").tag("http.route", route)
+                .tag("triggers.organization_id", tenant.organizationId().toString());
+        return answer
+                .doOnSuccess(response -> {
+                    if (response != null) {
+                        trace.tag("http.response.status_code", response.getStatusCode().value());
+                        if (response.getBody() instanceof EventCreated created) {
+                            trace.tag("triggers.event_id", created.eventId().toString());
+                        }
+                    }
+                    trace.end();
+                })
+                .doOnError(error -> {
+                    int status = error instanceof ApiException api ? api.status().value() : 500;
+                    trace.tag("http.response.status_code", status)
+                            .failed(error instanceof ApiException api ? api.code() : error.getClass().getSimpleName())
+                            .end();
+                })
+                .doOnCancel(trace::end);
     }
 
     /** A valid request whose payload matches its type's schema (if any) is stored, or replayed under its idempotency key. */
-    private Mono<ResponseEntity<EventCreated>> accept(Tenant tenant, EventRequest request, String requestId, OrganizationSchemas known) {
+    private Mono<ResponseEntity<EventCreated>> accept(Tenant tenant, EventRequest request, String requestId, Traced trace,
+                                                      OrganizationSchemas known) {
         ApiException mismatch = known.check(request.eventType(), request.payload());
         if (mismatch != null) {
             return Mono.error(mismatch);
         }
-        NewEvent event = newEvent(tenant, request, requestId);
+        NewEvent event = newEvent(tenant, request, requestId, trace);
         if (event.idempotencyKey() == null) {
             return store(tenant, event);
         }
@@ -178,8 +213,9 @@ public final class EventsController {
      */
     public Mono<ResponseEntity<BatchResult>> batch(Tenant tenant, ServerWebExchange exchange) {
         String requestId = RequestIds.of(exchange);
+        Traced trace = traces.serve(BATCH_SPAN, exchange.getRequest().getHeaders().getFirst(TraceParent.HEADER));
         // Parsed, validated and answered on BatchWork's threads, not on the event loops every request shares.
-        return bodies.readObject(exchange.getRequest(), IngestProperties.MAX_BATCH_BYTES, batchWork.scheduler()).flatMap(body -> {
+        Mono<ResponseEntity<BatchResult>> answer = bodies.readObject(exchange.getRequest(), IngestProperties.MAX_BATCH_BYTES, batchWork.scheduler()).flatMap(body -> {
             RequestFields fields = new RequestFields(body, BATCH_FIELDS);
             JsonNode items = fields.raw("events");
             if (items == null || !items.isArray()) {
@@ -188,6 +224,7 @@ public final class EventsController {
                 fields.problem("events", "invalid_size", "events must hold 1 to " + MAX_BATCH_ITEMS + " events");
             }
             fields.throwIfInvalid();
+            trace.tag("triggers.events", items.size());
             Mono<Granted> granted = items.size() == 1
                     ? Mono.just(new Granted(1, 0))
                     : rateLimiter.acquire(tenant, items.size() - 1).map(decision -> {
@@ -196,18 +233,20 @@ public final class EventsController {
                     });
             return granted.zipWith(schemas.current(tenant.organizationId()))
                     .publishOn(batchWork.scheduler())
-                    .flatMap(ready -> ingestBatch(tenant, items, ready.getT1(), ready.getT2(), requestId))
+                    .flatMap(ready -> ingestBatch(tenant, items, ready.getT1(), ready.getT2(), requestId, trace))
                     .publishOn(batchWork.scheduler())
                     .doOnNext(result -> exchange.getAttributes().put(RequestMetrics.BATCH_RESULT, result))
                     .map(ResponseEntity::ok);
         });
+        return trace.recording() ? recorded(answer, trace, tenant, "/v1/events/batch") : answer;
     }
 
     /** How many of a batch's items the rate limit let through, and when the others may be retried. */
     private record Granted(int items, long retryAfterSeconds) {
     }
 
-    private Mono<BatchResult> ingestBatch(Tenant tenant, JsonNode items, Granted granted, OrganizationSchemas known, String requestId) {
+    private Mono<BatchResult> ingestBatch(Tenant tenant, JsonNode items, Granted granted, OrganizationSchemas known, String requestId,
+                                          Traced trace) {
         BatchItemResult[] results = new BatchItemResult[items.size()];
         List<NewEvent> valid = new ArrayList<>();
         List<Integer> validIndexes = new ArrayList<>();
@@ -239,7 +278,7 @@ public final class EventsController {
                 results[index] = failed(index, mismatch);
                 continue;
             }
-            valid.add(newEvent(tenant, request, requestId));
+            valid.add(newEvent(tenant, request, requestId, trace));
             validIndexes.add(index);
         }
         if (valid.isEmpty()) {
@@ -293,13 +332,14 @@ public final class EventsController {
                 new ItemError(error.code(), error.getMessage(), error.details()));
     }
 
-    private NewEvent newEvent(Tenant tenant, EventRequest request, String requestId) {
+    /** The event as stored: with the request's trace context, the parent of its delivery attempts' spans. */
+    private NewEvent newEvent(Tenant tenant, EventRequest request, String requestId, Traced trace) {
         String payload = json.writeValueAsString(request.payload());
         String metadata = json.writeValueAsString(request.metadata());
         return new NewEvent(UuidV7.next(), tenant.organizationId(), request.eventType(),
                 request.source(), payload, metadata, request.idempotencyKey(),
                 EventRequest.fingerprint(request.eventType(), request.source(), payload, metadata),
-                requestId, Timestamps.now());
+                requestId, Timestamps.now(), trace.traceparent());
     }
 
     public record AcknowledgedEvent(UUID eventId, String status, Instant acknowledgedAt) {

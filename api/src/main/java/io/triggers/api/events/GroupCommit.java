@@ -132,7 +132,7 @@ final class GroupCommit {
             for (NewEvent event : events) {
                 for (QueueEntry delivery : inserted.getOrDefault(event.id(), List.of())) {
                     toQueue.add(new QueueEntry(delivery.eventId(), delivery.endpointId(), delivery.organizationId(),
-                            event.requestId(), delivery.rateLimitPerSecond(), delivery.maxInFlight()));
+                            event.requestId(), event.traceParent(), delivery.rateLimitPerSecond(), delivery.maxInFlight()));
                 }
             }
             // Started now, outside the statement's slot and its callers' store-timeout: a slow Redis

@@ -82,7 +82,7 @@ public final class OperationalEvents {
                 .bind("keys", data.keySet().toArray(String[]::new))
                 .bind("values", data.values().toArray(String[]::new))
                 .bind("now", now)
-                .map(row -> new QueueEntry(eventId, row.get("endpoint_id", UUID.class), organizationId, null,
+                .map(row -> new QueueEntry(eventId, row.get("endpoint_id", UUID.class), organizationId, null, null,
                         row.get("rate_limit_per_second", Integer.class), row.get("max_in_flight", Integer.class)))
                 .all()
                 .collectList();

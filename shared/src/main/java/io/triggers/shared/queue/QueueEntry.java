@@ -14,17 +14,21 @@ import java.util.UUID;
  * @param endpointId         the endpoint
  * @param organizationId     their organization (it decides the shard)
  * @param requestId          the ingest request's X-Request-ID, so delivery logs tie back to it; may be null
+ * @param traceParent        the event's trace context (a W3C traceparent), the parent of each attempt's span; may be null
  * @param rateLimitPerSecond the endpoint's delivery rate limit; null when it has none
  * @param maxInFlight        deliveries to the endpoint at once, per worker replica
  */
-public record QueueEntry(UUID eventId, UUID endpointId, UUID organizationId, String requestId, Integer rateLimitPerSecond,
-                         int maxInFlight) {
+public record QueueEntry(UUID eventId, UUID endpointId, UUID organizationId, String requestId, String traceParent,
+                         Integer rateLimitPerSecond, int maxInFlight) {
 
     public QueueEntry {
         if (eventId == null || endpointId == null || organizationId == null) {
             throw new IllegalArgumentException("event, endpoint and organization are required");
         }
     }
+
+    /** ENQUEUE's arguments per delivery. */
+    static final int ARGUMENTS_PER_ENTRY = 7;
 
     /** Deliveries queued by one ENQUEUE call at most, so one call never holds Redis for long. */
     public static final int MAX_PER_CALL = 500;
@@ -34,7 +38,7 @@ public record QueueEntry(UUID eventId, UUID endpointId, UUID organizationId, Str
 
         /** ENQUEUE's arguments, as {@link QueueScripts#ENQUEUE} takes them. */
         public String[] enqueueArguments(QueueKeys keys) {
-            String[] args = new String[3 + entries.size() * 6];
+            String[] args = new String[3 + entries.size() * ARGUMENTS_PER_ENTRY];
             args[0] = keys.base(shard);
             args[1] = keys.wake();
             args[2] = Integer.toString(shard);
@@ -44,6 +48,7 @@ public record QueueEntry(UUID eventId, UUID endpointId, UUID organizationId, Str
                 args[i++] = entry.endpointId().toString();
                 args[i++] = entry.eventId().toString();
                 args[i++] = entry.requestId() == null ? "" : entry.requestId();
+                args[i++] = entry.traceParent() == null ? "" : entry.traceParent();
                 args[i++] = entry.rateLimitPerSecond() == null ? "" : entry.rateLimitPerSecond().toString();
                 args[i++] = Integer.toString(entry.maxInFlight());
             }

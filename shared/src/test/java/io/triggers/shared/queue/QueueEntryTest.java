@@ -22,9 +22,10 @@ class QueueEntryTest {
         UUID endpoint = UUID.randomUUID();
         List<QueueEntry> entries = new ArrayList<>();
         for (int i = 0; i < 1_201; i++) {
-            entries.add(new QueueEntry(UuidV7.next(), endpoint, busy, "req", 5, 16));
+            entries.add(new QueueEntry(UuidV7.next(), endpoint, busy, "req", null, 5, 16));
         }
-        QueueEntry lone = new QueueEntry(UuidV7.next(), UUID.randomUUID(), other, null, null, 3);
+        String trace = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        QueueEntry lone = new QueueEntry(UuidV7.next(), UUID.randomUUID(), other, null, trace, null, 3);
         entries.add(600, lone);
 
         List<QueueEntry.ShardBatch> batches = QueueEntry.byShard(keys, entries);
@@ -36,7 +37,7 @@ class QueueEntryTest {
                 .isEqualTo(entries.stream().filter(entry -> entry != lone).toList());
         String[] args = batches.get(3).enqueueArguments(keys);
         assertThat(args).containsExactly(keys.base(keys.shardOf(other)), keys.wake(), Integer.toString(keys.shardOf(other)),
-                other.toString(), lone.endpointId().toString(), lone.eventId().toString(), "", "", "3");
-        assertThat(batches.get(0).enqueueArguments(keys)).hasSize(3 + 500 * 6);
+                other.toString(), lone.endpointId().toString(), lone.eventId().toString(), "", trace, "", "3");
+        assertThat(batches.get(0).enqueueArguments(keys)).hasSize(3 + 500 * 7);
     }
 }

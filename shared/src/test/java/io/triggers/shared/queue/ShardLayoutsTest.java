@@ -26,7 +26,7 @@ class ShardLayoutsTest {
     void aloneItLooksAtItsOwnShardsAndAsksNowhereElse() {
         ShardLayouts layouts = new ShardLayouts(16, Duration.ofMinutes(1));
         layouts.update(Map.of("16", Long.toString(NOW)));
-        QueueEntry entry = new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), movingOrganization(), null, null, 10);
+        QueueEntry entry = new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), movingOrganization(), null, null, null, 10);
 
         assertThat(layouts.consumed()).isEqualTo(16);
         assertThat(layouts.changing()).isFalse();
@@ -39,7 +39,7 @@ class ShardLayoutsTest {
         ShardLayouts layouts = new ShardLayouts(4, Duration.ofMinutes(1));
         layouts.update(Map.of("4", Long.toString(NOW), "16", Long.toString(NOW), "not-a-layout", "x", "0", "1", "99999", "1"));
         UUID organization = movingOrganization();
-        QueueEntry entry = new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), organization, null, null, 10);
+        QueueEntry entry = new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), organization, null, null, null, 10);
 
         assertThat(layouts.consumed()).isEqualTo(16);
         assertThat(layouts.changing()).isTrue();
@@ -66,9 +66,9 @@ class ShardLayoutsTest {
     @Test
     void presentRepliesPickTheQueuedDeliveries() {
         UUID org = UUID.randomUUID();
-        List<QueueEntry> asked = List.of(new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), org, null, null, 1),
-                new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), org, null, null, 1),
-                new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), org, null, null, 1));
+        List<QueueEntry> asked = List.of(new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), org, null, null, null, 1),
+                new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), org, null, null, null, 1),
+                new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), org, null, null, null, 1));
         Set<QueueEntry> queued = new java.util.HashSet<>();
         ShardLayouts.collectPresent(asked, "010", queued);
 

@@ -7,6 +7,9 @@ import io.triggers.shared.logging.RequestContext;
 import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.storage.StorageFailures;
 import io.triggers.shared.time.Timestamps;
+import io.triggers.shared.tracing.TraceParent;
+import io.triggers.shared.tracing.Traced;
+import io.triggers.shared.tracing.Traces;
 import io.triggers.worker.WorkerProperties;
 import io.triggers.worker.delivery.DeliveryDecisions.Decision;
 import io.triggers.worker.delivery.DeliveryDecisions.Kind;
@@ -56,10 +59,11 @@ public final class DeliveryProcessor {
     private final DeliveryMetrics metrics;
     private final Duration disableAfterFailing;
     private final HealthEvents health;
+    private final Traces traces;
 
     DeliveryProcessor(DeliveryRepository repository, WebhookSender sender, DeliveryQueue queue, RetrySchedule schedule,
                       EndpointGuards guards, WorkerProperties worker, DeliveryProperties delivery, DatabaseGate gate,
-                      DeliveryMetrics metrics, HealthEvents health) {
+                      DeliveryMetrics metrics, HealthEvents health, Traces traces) {
         this.repository = repository;
         this.sender = sender;
         this.queue = queue;
@@ -70,6 +74,7 @@ public final class DeliveryProcessor {
         this.metrics = metrics;
         this.disableAfterFailing = delivery.disableAfterFailing();
         this.health = health;
+        this.traces = traces;
     }
 
     /**
@@ -134,20 +139,36 @@ public final class DeliveryProcessor {
         if (target.secrets().isEmpty()) {
             // Nothing can be signed until the operator gives back the key (logged by the repository);
             // a failed attempt shows the reason on the event and retries once it is fixed.
-            return record(delivery, target, new AttemptOutcome(null, 0, UNSIGNABLE, null, null));
+            return record(delivery, target, new AttemptOutcome(null, 0, UNSIGNABLE, null, null), attemptTrace(delivery));
         }
         byte[] body = WebhookBody.render(target.event());
-        return sender.send(target, body)
+        // The attempt's span starts when the request is made: not when the circuit breaker refuses it.
+        Traced[] trace = new Traced[1];
+        return Mono.defer(() -> {
+                    trace[0] = attemptTrace(delivery);
+                    return sender.send(target, body, trace[0].traceparent());
+                })
                 .doFinally(signal -> attemptEnded.run())
                 .flatMap(outcome -> outcome.endpointUnhealthy() ? Mono.error(new FailedAttempt(outcome)) : Mono.just(outcome))
                 .transformDeferred(CircuitBreakerOperator.of(guards.breaker(target.endpointId())))
                 .onErrorResume(FailedAttempt.class, failed -> Mono.just(failed.outcome))
-                .flatMap(outcome -> record(delivery, target, outcome))
+                .flatMap(outcome -> record(delivery, target, outcome, trace[0]))
                 .onErrorResume(CallNotPermittedException.class,
                         open -> Mono.just(DeliveryDecisions.putOff(Timestamps.now().plus(guards.openFor()))));
     }
 
-    private Mono<Decision> record(Picked delivery, DeliveryTarget target, AttemptOutcome outcome) {
+    /**
+     * The span of one attempt: a child of the event's ingest span (its trace context travels on the
+     * queue entry); an entry without one (queued before tracing, or an operational event) starts an
+     * unsampled trace named by the event's id.
+     */
+    private Traced attemptTrace(Picked delivery) {
+        return traces.call(ATTEMPT_SPAN, delivery.traceParent(), TraceParent.ofEvent(delivery.eventId()));
+    }
+
+    static final String ATTEMPT_SPAN = "POST webhook";
+
+    private Mono<Decision> record(Picked delivery, DeliveryTarget target, AttemptOutcome outcome, Traced trace) {
         Instant now = Timestamps.now();
         int attempt = target.attempts() + 1;
         // The retry step follows the attempts since the schedule (re)started: a replay starts it over,
@@ -155,6 +176,9 @@ public final class DeliveryProcessor {
         Decision decision = DeliveryDecisions.afterAttempt(outcome, target.attemptsInSchedule() + 1,
                 target.retrySchedule() == null ? schedule : new RetrySchedule(target.retrySchedule()), now,
                 delivery.eventId() + "/" + delivery.endpointId());
+        if (trace.recording()) {
+            endAttemptSpan(trace, delivery, target, outcome, decision, attempt);
+        }
         if (outcome.delivered()) {
             Mono<Void> recovered = target.failingSince() == null ? Mono.empty()
                     : repository.endpointRecovered(target.endpointId()).flatMap(change -> health.endpointRecovered(target, change));
@@ -187,6 +211,43 @@ public final class DeliveryProcessor {
                 .then(died)
                 .doOnSuccess(done -> metrics.attempted(outcome, decision.status(), attempt, target.event().createdAt()))
                 .thenReturn(decision);
+    }
+
+    /** Tags the attempt's span with what it did and how it ended (never the payload, the URL or a secret), and ends it. */
+    private static void endAttemptSpan(Traced trace, Picked delivery, DeliveryTarget target, AttemptOutcome outcome,
+                                       Decision decision, int attempt) {
+        trace.tag("http.request.method", "POST")
+                .tag("triggers.event_id", delivery.eventId().toString())
+                .tag("triggers.event_type", target.event().eventType())
+                .tag("triggers.endpoint_id", target.endpointId().toString())
+                .tag("triggers.organization_id", delivery.organizationId().toString())
+                .tag("triggers.attempt", attempt)
+                .tag("triggers.outcome", decision.status())
+                .tag("triggers.duration_ms", outcome.durationMs());
+        if (outcome.statusCode() != null) {
+            trace.tag("http.response.status_code", outcome.statusCode());
+        }
+        if (!outcome.delivered()) {
+            trace.failed(outcome.statusCode() != null ? Integer.toString(outcome.statusCode()) : errorType(outcome.error()));
+        }
+        trace.end();
+    }
+
+    /** A short, bounded type of a failure without an answer (its description may name hosts and addresses). */
+    private static String errorType(String error) {
+        if (error == null) {
+            return "error";
+        }
+        if (error.startsWith("timeout")) {
+            return "timeout";
+        }
+        if (error.startsWith("connection failed")) {
+            return "connection_failed";
+        }
+        if (error.equals(UNSIGNABLE)) {
+            return "unsignable";
+        }
+        return error.startsWith("unknown host") ? "unknown_host" : "refused_or_failed";
     }
 
     private static Map<String, String> deadLetterFields(Picked delivery) {

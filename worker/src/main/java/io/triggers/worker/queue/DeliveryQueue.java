@@ -92,10 +92,10 @@ public final class DeliveryQueue {
             args.add(Integer.toString(n));
         });
         List<Object> reply = evalSync(QueueScripts.PICK, shard, args.toArray(String[]::new));
-        List<Picked> picked = new ArrayList<>((reply.size() - 2) / 5);
-        for (int i = 2; i + 4 < reply.size(); i += 5) {
+        List<Picked> picked = new ArrayList<>((reply.size() - 2) / 6);
+        for (int i = 2; i + 5 < reply.size(); i += 6) {
             picked.add(new Picked(shard, UUID.fromString(text(reply.get(i))), text(reply.get(i + 1)), UUID.fromString(text(reply.get(i + 2))),
-                    text(reply.get(i + 3)), UUID.fromString(text(reply.get(i + 4)))));
+                    text(reply.get(i + 3)), text(reply.get(i + 4)), UUID.fromString(text(reply.get(i + 5)))));
         }
         return new PickResult(picked, ((Number) reply.get(0)).longValue(), ((Number) reply.get(1)).longValue() == 1);
     }

@@ -10,7 +10,9 @@ import java.util.UUID;
  * @param entryId        its entry on the endpoint's stream
  * @param eventId        the event
  * @param requestId      the ingest request's id (empty when unknown)
+ * @param traceParent    the event's trace context, a W3C traceparent (empty when the entry has none)
  * @param organizationId the organization
  */
-public record Picked(int shard, UUID endpointId, String entryId, UUID eventId, String requestId, UUID organizationId) {
+public record Picked(int shard, UUID endpointId, String entryId, UUID eventId, String requestId, String traceParent,
+                     UUID organizationId) {
 }

@@ -43,7 +43,7 @@ final class Reconciler extends PeriodicJob {
     // statistics (autovacuum off, or a table that just grew) PostgreSQL takes the index for a small
     // one and reads every owed delivery into a bitmap and sorts them all, for each page of 1 000.
     private static final String OWED = """
-            SELECT d.created_at, d.event_id, d.endpoint_id, d.organization_id, e.request_id,
+            SELECT d.created_at, d.event_id, d.endpoint_id, d.organization_id, e.request_id, e.trace_parent,
                    ep.rate_limit_per_second, ep.max_in_flight, e.status = 'acknowledged' AS acknowledged
             FROM (SELECT created_at, event_id, endpoint_id, organization_id
                   FROM deliveries
@@ -144,7 +144,7 @@ final class Reconciler extends PeriodicJob {
                         new Position(row.get("created_at", Instant.class), row.get("event_id", UUID.class), row.get("endpoint_id", UUID.class)),
                         new QueueEntry(row.get("event_id", UUID.class), row.get("endpoint_id", UUID.class),
                                 row.get("organization_id", UUID.class), row.get("request_id", String.class),
-                                row.get("rate_limit_per_second", Integer.class), row.get("max_in_flight", Integer.class)),
+                                row.get("trace_parent", String.class), row.get("rate_limit_per_second", Integer.class), row.get("max_in_flight", Integer.class)),
                         Boolean.TRUE.equals(row.get("acknowledged", Boolean.class))))
                 .all()
                 .collectList())

@@ -7,6 +7,7 @@ import io.triggers.shared.Version;
 import io.triggers.shared.config.DeliveryProperties;
 import io.triggers.shared.webhooks.RefusedTarget;
 import io.triggers.shared.webhooks.TargetResolverGroup;
+import io.triggers.shared.tracing.TraceParent;
 import io.triggers.shared.webhooks.WebhookSigner;
 import java.net.ConnectException;
 import java.net.URI;
@@ -72,7 +73,12 @@ public final class WebhookSender implements DisposableBean {
                 .resolver(resolvers);
     }
 
-    public Mono<AttemptOutcome> send(DeliveryTarget target, byte[] body) {
+    /**
+     * POSTs the webhook.
+     *
+     * @param traceparent the attempt's W3C trace context, sent as {@code traceparent} so the receiver can join the trace
+     */
+    public Mono<AttemptOutcome> send(DeliveryTarget target, byte[] body, String traceparent) {
         return Mono.defer(() -> {
             URI url = URI.create(target.url());
             String messageId = target.event().id().toString();
@@ -89,7 +95,8 @@ public final class WebhookSender implements DisposableBean {
                                 .header(HttpHeaderNames.USER_AGENT, USER_AGENT)
                                 .header("webhook-id", messageId)
                                 .header("webhook-timestamp", Long.toString(timestamp))
-                                .header("webhook-signature", signature);
+                                .header("webhook-signature", signature)
+                                .header(TraceParent.HEADER, traceparent);
                         return out.sendByteArray(Mono.just(body));
                     })
                     // single(), not next(): cancelling before the answer is complete would close the connection.

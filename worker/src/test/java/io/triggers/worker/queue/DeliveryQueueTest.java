@@ -55,7 +55,7 @@ class DeliveryQueueTest {
     private static List<QueueEntry> enqueue(DeliveryQueue queue, UUID organization, UUID endpoint, int count, Integer rate) {
         List<QueueEntry> entries = new ArrayList<>();
         for (int i = 0; i < count; i++) {
-            entries.add(new QueueEntry(UUID.randomUUID(), endpoint, organization, "r", rate, 16));
+            entries.add(new QueueEntry(UUID.randomUUID(), endpoint, organization, "r", null, rate, 16));
         }
         assertThat(queue.enqueue(entries).block()).isEqualTo((long) count);
         return entries;
@@ -76,9 +76,9 @@ class DeliveryQueueTest {
         assertThat(first).filteredOn(p -> p.organizationId().equals(quiet)).hasSize(3);
         assertThat(first).filteredOn(p -> p.organizationId().equals(noisy)).hasSize(3);
         // Queueing the same delivery again changes nothing; in one call with a new one, only that one is queued.
-        QueueEntry again = new QueueEntry(first.get(0).eventId(), first.get(0).endpointId(), first.get(0).organizationId(), "r", null, 16);
+        QueueEntry again = new QueueEntry(first.get(0).eventId(), first.get(0).endpointId(), first.get(0).organizationId(), "r", null, null, 16);
         assertThat(queue.enqueue(List.of(again)).block()).isZero();
-        QueueEntry fresh = new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), quiet, "r", null, 16);
+        QueueEntry fresh = new QueueEntry(UUID.randomUUID(), UUID.randomUUID(), quiet, "r", null, null, 16);
         assertThat(queue.enqueue(List.of(again, fresh, fresh)).block()).isEqualTo(1L);
         assertThat(pick(queue, 1000)).extracting(Picked::eventId).contains(fresh.eventId()).doesNotContain(again.eventId());
     }

@@ -1,0 +1,71 @@
+package io.triggers.shared.tracing;
+
+import io.micrometer.tracing.Span;
+
+/**
+ * The trace context of one piece of work (an ingest request, a delivery attempt) and, only when
+ * its trace is sampled, the span that records it. An unsampled one costs a few strings: its
+ * {@code traceparent} is still passed on, and tagging and ending it do nothing.
+ */
+public final class Traced {
+
+    private final TraceParent context;
+    private final String traceparent;
+    private final Span span;
+
+    Traced(TraceParent context, Span span) {
+        this.context = context;
+        this.traceparent = context.header();
+        this.span = span;
+    }
+
+    static Traced unsampled(TraceParent context) {
+        return new Traced(context, null);
+    }
+
+    /** This work's trace context: its span (recorded or not) as the parent of what it leads to. */
+    public TraceParent context() {
+        return context;
+    }
+
+    /** The {@code traceparent} header naming this work's span. */
+    public String traceparent() {
+        return traceparent;
+    }
+
+    /** Whether a span records this work (its trace is sampled and tracing is on). */
+    public boolean recording() {
+        return span != null;
+    }
+
+    /** Adds an attribute to the span, if there is one; a null value is left out. */
+    public Traced tag(String key, String value) {
+        if (span != null && value != null) {
+            span.tag(key, value);
+        }
+        return this;
+    }
+
+    public Traced tag(String key, long value) {
+        if (span != null) {
+            span.tag(key, value);
+        }
+        return this;
+    }
+
+    /** Marks the span as failed with the error's type (its message is not recorded: it may quote input). */
+    public Traced failed(String errorType) {
+        if (span != null && errorType != null) {
+            span.tag("error.type", errorType);
+            span.event("failed");
+        }
+        return this;
+    }
+
+    /** Ends the span, if there is one: it is exported from then on. */
+    public void end() {
+        if (span != null) {
+            span.end();
+        }
+    }
+}
