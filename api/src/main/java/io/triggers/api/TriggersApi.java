@@ -5,6 +5,7 @@ import io.triggers.shared.events.OperationalEvents;
 import io.triggers.shared.health.ReadinessMetrics;
 import io.triggers.shared.logging.RequestContext;
 import io.triggers.shared.tracing.Traces;
+import io.triggers.shared.tracing.TracingExport;
 import java.util.HashMap;
 import java.util.Map;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -17,7 +18,7 @@ import org.springframework.context.annotation.Import;
  */
 @SpringBootApplication(scanBasePackages = "io.triggers.api", excludeName = Traces.REDIS_COMMAND_OBSERVATIONS)
 @ConfigurationPropertiesScan({"io.triggers.api", "io.triggers.shared.config"})
-@Import({SecretsAtRest.class, ReadinessMetrics.class, OperationalEvents.class, Traces.class})
+@Import({SecretsAtRest.class, ReadinessMetrics.class, OperationalEvents.class, Traces.class, TracingExport.class})
 public class TriggersApi {
 
     /**

@@ -5,10 +5,13 @@ import static org.awaitility.Awaitility.await;
 
 import io.triggers.e2e.ApiClient.Response;
 import io.triggers.shared.tracing.TraceParent;
+import io.triggers.shared.tracing.Traces;
 import io.triggers.testing.OtlpReceiver;
 import io.triggers.testing.OtlpReceiver.ExportedSpan;
 import io.triggers.testing.WebhookReceiver;
 import io.triggers.testing.WebhookReceiver.Received;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -21,6 +24,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
+import org.springframework.core.env.StandardEnvironment;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * Tracing from producer to receiver (issue 22), across the api (in this JVM) and a worker in a JVM
@@ -110,6 +118,8 @@ class TracingTest {
     void withoutATraceparentTheApiStartsTheTrace() throws Exception {
         try (WebhookReceiver receiver = WebhookReceiver.start()) {
             service.newEndpoint(key, receiver.url("/hook"));
+            // Actuator's requests are observed by Spring Boot (a trace each, sampled here): never exported.
+            assertThat(service.apiManagementCall("/actuator/prometheus").status()).isEqualTo(200);
             String eventId = ingest(Map.of(), "root");
             await().atMost(WAIT).until(() -> receiver.received().size() == 1);
             TraceParent sent = TraceParent.parse(receiver.received().get(0).header("traceparent"));
@@ -122,6 +132,7 @@ class TracingTest {
             ExportedSpan attempt = only(collector.spansOf(sent.traceId()), "triggers-worker");
             assertThat(attempt.parentSpanId()).isEqualTo(ingest.spanId());
             assertThat(attempt.spanId()).isEqualTo(sent.spanId());
+            assertThat(collector.spans()).extracting(ExportedSpan::name).isNotEmpty().allMatch(Traces.SPANS::contains);
         }
     }
 
@@ -165,6 +176,39 @@ class TracingTest {
             Received last = receiver.received().get(receiver.received().size() - 1);
             assertThat(TraceParent.parse(last.header("traceparent")).traceId()).isEqualTo(trace);
         }
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void composeExportsBothAppsSpansThroughTheCollectorToJaeger() throws Exception {
+        Map<String, Object> compose = new Yaml().load(Files.readString(Path.of("..", "docker-compose.yml")));
+        Map<String, Map<String, Object>> services = (Map<String, Map<String, Object>>) compose.get("services");
+        for (String app : List.of("api", "worker")) {
+            Map<String, Object> environment = (Map<String, Object>) services.get(app).get("environment");
+            // The variable names bind to Spring Boot's settings the way the apps read their environment.
+            Map<String, Object> variables = new java.util.HashMap<>(environment);
+            variables.replaceAll((name, value) -> String.valueOf(value));
+            Binder binder = new Binder(ConfigurationPropertySources.from(
+                    new SystemEnvironmentPropertySource(StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME, variables)));
+            assertThat(binder.bind("management.opentelemetry.tracing.export.otlp.endpoint", String.class).get())
+                    .as(app).isEqualTo("http://otel-collector:4318/v1/traces");
+            assertThat(binder.bind("management.tracing.sampling.probability", String.class).get()).as(app)
+                    .isEqualTo("${TRACING_SAMPLING_PROBABILITY:-1.0}");
+        }
+        assertThat(services).containsKeys("otel-collector", "jaeger");
+        assertThat((List<String>) services.get("otel-collector").get("volumes"))
+                .contains("./deploy/otel-collector/config.yml:/etc/otelcol/config.yml:ro");
+        assertThat((List<String>) services.get("jaeger").get("ports")).contains("16686:16686");
+        Map<String, Object> collector = new Yaml().load(Files.readString(Path.of("..", "deploy", "otel-collector", "config.yml")));
+        Map<String, Object> http = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                collector.get("receivers")).get("otlp")).get("protocols")).get("http");
+        assertThat(http.get("endpoint")).isEqualTo("0.0.0.0:4318");
+        Map<String, Object> exporter = (Map<String, Object>) ((Map<String, Object>) collector.get("exporters")).get("otlp/jaeger");
+        assertThat(exporter.get("endpoint")).isEqualTo("jaeger:4317");
+        Map<String, Object> pipeline = (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>)
+                collector.get("service")).get("pipelines")).get("traces");
+        assertThat((List<String>) pipeline.get("receivers")).containsExactly("otlp");
+        assertThat((List<String>) pipeline.get("exporters")).containsExactly("otlp/jaeger");
     }
 
     private String ingest(Map<String, String> headers, String marker) {

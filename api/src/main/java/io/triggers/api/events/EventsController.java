@@ -112,7 +112,7 @@ public final class EventsController {
                     "Idempotency-Key must be 1-255 printable ASCII characters"));
         }
         String requestId = RequestIds.of(exchange);
-        Traced trace = traces.serve(INGEST_SPAN, exchange.getRequest().getHeaders().getFirst(TraceParent.HEADER));
+        Traced trace = traces.serve(Traces.INGEST, exchange.getRequest().getHeaders().getFirst(TraceParent.HEADER));
         Mono<ResponseEntity<EventCreated>> answer = bodies.readObject(exchange.getRequest(), ingest.maxPayloadBytes()).flatMap(body -> {
             RequestFields fields = new RequestFields(body, EventRequest.FIELDS);
             EventRequest request = EventRequest.parse(fields, headerKey);
@@ -125,9 +125,6 @@ public final class EventsController {
         });
         return trace.recording() ? recorded(answer, trace, tenant, "/v1/events") : answer;
     }
-
-    static final String INGEST_SPAN = "POST /v1/events";
-    static final String BATCH_SPAN = "POST /v1/events/batch";
 
     /** The request's span ends with its answer (or error, or the caller going away), tagged with them. */
     private static <T> Mono<ResponseEntity<T>> recorded(Mono<ResponseEntity<T>> answer, Traced trace, Tenant tenant, String route) {
@@ -213,7 +210,7 @@ public final class EventsController {
      */
     public Mono<ResponseEntity<BatchResult>> batch(Tenant tenant, ServerWebExchange exchange) {
         String requestId = RequestIds.of(exchange);
-        Traced trace = traces.serve(BATCH_SPAN, exchange.getRequest().getHeaders().getFirst(TraceParent.HEADER));
+        Traced trace = traces.serve(Traces.BATCH, exchange.getRequest().getHeaders().getFirst(TraceParent.HEADER));
         // Parsed, validated and answered on BatchWork's threads, not on the event loops every request shares.
         Mono<ResponseEntity<BatchResult>> answer = bodies.readObject(exchange.getRequest(), IngestProperties.MAX_BATCH_BYTES, batchWork.scheduler()).flatMap(body -> {
             RequestFields fields = new RequestFields(body, BATCH_FIELDS);

@@ -22,6 +22,15 @@ import org.springframework.stereotype.Component;
 @Component
 public final class Traces {
 
+    /** The span of {@code POST /v1/events}. */
+    public static final String INGEST = "POST /v1/events";
+    /** The span of {@code POST /v1/events/batch}. */
+    public static final String BATCH = "POST /v1/events/batch";
+    /** The span of one delivery attempt. */
+    public static final String ATTEMPT = "POST webhook";
+    /** The only spans exported ({@link TracingExport}). */
+    public static final java.util.Set<String> SPANS = java.util.Set.of(INGEST, BATCH, ATTEMPT);
+
     private static final Propagator.Getter<String> ONE_HEADER =
             (traceparent, key) -> TraceParent.HEADER.equals(key) ? traceparent : null;
 

@@ -163,10 +163,8 @@ public final class DeliveryProcessor {
      * unsampled trace named by the event's id.
      */
     private Traced attemptTrace(Picked delivery) {
-        return traces.call(ATTEMPT_SPAN, delivery.traceParent(), TraceParent.ofEvent(delivery.eventId()));
+        return traces.call(Traces.ATTEMPT, delivery.traceParent(), TraceParent.ofEvent(delivery.eventId()));
     }
-
-    static final String ATTEMPT_SPAN = "POST webhook";
 
     private Mono<Decision> record(Picked delivery, DeliveryTarget target, AttemptOutcome outcome, Traced trace) {
         Instant now = Timestamps.now();
