@@ -68,6 +68,8 @@ class EndToEndDeliveryTest {
             assertThat(webhook.header("webhook-id")).isEqualTo(eventId);
             assertThat(webhook.header("content-type")).startsWith("application/json");
             assertThat(webhook.header("user-agent")).startsWith("Triggers-Webhooks/");
+            // No traceparent was sent and nothing is sampled (the default): the trace is named by the event id.
+            assertThat(webhook.header("traceparent")).matches("00-" + eventId.replace("-", "") + "-[0-9a-f]{16}-00");
             assertThat(Long.parseLong(webhook.header("webhook-timestamp")))
                     .isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(60L));
 

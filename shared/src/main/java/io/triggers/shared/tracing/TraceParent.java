@@ -46,17 +46,6 @@ public record TraceParent(String traceId, String spanId, boolean sampled) {
         return new TraceParent(traceId, spanId, sampled);
     }
 
-    /** A new trace, not sampled, with a new span id. */
-    public static TraceParent newTrace() {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        long high = random.nextLong();
-        long low = random.nextLong();
-        if (high == 0 && low == 0) {
-            low = 1;
-        }
-        return new TraceParent(hex(high) + hex(low), newSpanId(), false);
-    }
-
     /**
      * The trace of an event stored without a trace context (one stored before tracing, or an
      * operational event): its id is the trace id, so every attempt of it falls in one trace. Not sampled.

@@ -9,13 +9,21 @@ import io.micrometer.tracing.Span;
  */
 public final class Traced {
 
+    /**
+     * An unsampled trace this service would start itself: nothing to record, and nothing worth
+     * storing, since no one else knows its ids. Events ingested under it are stored without a trace
+     * context; their attempts are sent a {@code traceparent} of the trace named by the event id
+     * ({@link TraceParent#ofEvent}).
+     */
+    static final Traced NONE = new Traced(null, null);
+
     private final TraceParent context;
     private final String traceparent;
     private final Span span;
 
     Traced(TraceParent context, Span span) {
         this.context = context;
-        this.traceparent = context.header();
+        this.traceparent = context == null ? null : context.header();
         this.span = span;
     }
 
@@ -23,12 +31,12 @@ public final class Traced {
         return new Traced(context, null);
     }
 
-    /** This work's trace context: its span (recorded or not) as the parent of what it leads to. */
+    /** This work's trace context, its span (recorded or not) the parent of what it leads to; null for {@link #NONE}. */
     public TraceParent context() {
         return context;
     }
 
-    /** The {@code traceparent} header naming this work's span. */
+    /** The {@code traceparent} header naming this work's span; null for {@link #NONE}. */
     public String traceparent() {
         return traceparent;
     }

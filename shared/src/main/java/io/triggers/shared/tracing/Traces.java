@@ -69,16 +69,20 @@ public final class Traces {
 
     /**
      * The trace of a request served (a server span): a child of the caller's {@code traceparent}
-     * when it sent a valid one, else a new trace.
+     * when it sent a valid one, else a new trace, sampled with the probability. A new trace that is
+     * not sampled is {@link Traced#NONE}: nothing recorded and nothing stored (the common case, and
+     * free: no ids are even made).
      */
     public Traced serve(String name, String traceparentHeader) {
         TraceParent caller = TraceParent.parse(traceparentHeader);
-        if (caller == null) {
-            return probability > 0
-                    ? open(tracer.spanBuilder().setNoParent().name(name).kind(Span.Kind.SERVER), TraceParent.newTrace())
-                    : Traced.unsampled(TraceParent.newTrace());
+        if (caller != null) {
+            return child(name, Span.Kind.SERVER, caller);
         }
-        return child(name, Span.Kind.SERVER, caller);
+        if (probability <= 0) {
+            return Traced.NONE;
+        }
+        Traced root = open(tracer.spanBuilder().setNoParent().name(name).kind(Span.Kind.SERVER), null);
+        return root.recording() ? root : Traced.NONE;
     }
 
     /**
@@ -97,11 +101,11 @@ public final class Traces {
         return open(propagator.extract(parent.header(), ONE_HEADER).name(name).kind(kind), parent.withSpan(TraceParent.newSpanId()));
     }
 
-    /** Starts the span; {@code fallback} is the context when tracing is off (a no-op tracer). */
+    /** Starts the span; {@code fallback} is the context when tracing is off (a no-op tracer): null for none. */
     private Traced open(Span.Builder builder, TraceParent fallback) {
         Span span = builder.start();
         if (span.isNoop()) {
-            return Traced.unsampled(fallback);
+            return fallback == null ? Traced.NONE : Traced.unsampled(fallback);
         }
         TraceContext context = span.context();
         TraceParent own = new TraceParent(context.traceId(), context.spanId(), Boolean.TRUE.equals(context.sampled()));

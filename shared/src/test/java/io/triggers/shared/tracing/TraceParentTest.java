@@ -50,17 +50,13 @@ class TraceParentTest {
     }
 
     @Test
-    void newTracesAndSpansAreValidAndDistinct() {
-        Set<String> traces = new HashSet<>();
+    void newSpanIdsAreValidAndDistinct() {
         Set<String> spans = new HashSet<>();
         for (int i = 0; i < 10_000; i++) {
-            TraceParent trace = TraceParent.newTrace();
-            assertThat(trace.sampled()).isFalse();
-            assertThat(TraceParent.parse(trace.header())).isEqualTo(trace);
-            traces.add(trace.traceId());
-            spans.add(TraceParent.newSpanId());
+            String span = TraceParent.newSpanId();
+            assertThat(span).matches("[0-9a-f]{16}").isNotEqualTo("0000000000000000");
+            spans.add(span);
         }
-        assertThat(traces).hasSize(10_000);
         assertThat(spans).hasSize(10_000);
     }
 
