@@ -118,6 +118,26 @@ class TracingTest {
     }
 
     @Test
+    void withTracingOffContextsAreStillStoredAndPassedOn() throws Exception {
+        try (RunningApi off = RunningApi.start(Map.of("management.tracing.enabled", "false",
+                "management.opentelemetry.tracing.export.otlp.endpoint", collector.endpoint()))) {
+            String offKey = off.newUnlimitedOrganizationKey("untraced");
+            assertThat(off.send("POST", "/v1/endpoints", offKey, "{\"url\":\"https://example.com/hook\"}", Map.of()).status()).isEqualTo(201);
+            String trace = "6e0c63257de34c92bf9efcd03927272e";
+            Answer created = off.send("POST", "/v1/events", offKey, "{\"event_type\":\"order.created\",\"payload\":{}}",
+                    Map.of("traceparent", "00-" + trace + "-" + PARENT + "-01"));
+            assertThat(created.status()).isEqualTo(201);
+            TraceParent stored = TraceParent.parse(off.queryText("SELECT trace_parent FROM events WHERE id = ?::uuid",
+                    created.json().get("event_id").stringValue()));
+            assertThat(stored.traceId()).isEqualTo(trace);
+            assertThat(stored.sampled()).isTrue();
+            assertThat(stored.spanId()).isNotEqualTo(PARENT);
+            // No span at all: the tracer is Micrometer's no-op one.
+            assertThat(off.context.getBean(io.micrometer.tracing.Tracer.class)).isSameAs(io.micrometer.tracing.Tracer.NOOP);
+        }
+    }
+
+    @Test
     void redisCommandsAreNotObserved() {
         // Spring Boot would observe every Redis command (a timer each, and a span each once tracing is on).
         assertThat(api.context.getBean(ClientResources.class).tracing().isEnabled()).isFalse();

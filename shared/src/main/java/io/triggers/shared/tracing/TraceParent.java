@@ -5,8 +5,9 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * A W3C Trace Context {@code traceparent} (version {@code 00}): the trace, the span that is the parent
- * of whatever is done next, and whether the trace is sampled. An event stores one (the api's ingest
- * span); each delivery attempt sends one naming its own span.
+ * of whatever is done next, and whether the trace is sampled. An event stores one naming the api's
+ * ingest span (unless its trace was the api's own and not sampled); each delivery attempt sends one
+ * naming its own span.
  *
  * @param traceId 32 lowercase hex digits, not all zero
  * @param spanId  16 lowercase hex digits, not all zero

@@ -5,6 +5,7 @@ import io.micrometer.tracing.TraceContext;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import java.util.Map;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
 
@@ -60,10 +61,11 @@ public final class Traces {
     private final Propagator propagator;
     private final double probability;
 
-    public Traces(Tracer tracer, Propagator propagator,
+    /** With tracing switched off ({@code management.tracing.enabled=false}) there is no propagator, and a no-op tracer. */
+    public Traces(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator,
                   @Value("${management.tracing.sampling.probability:0.0}") double probability) {
-        this.tracer = tracer;
-        this.propagator = propagator;
+        this.tracer = tracer.getIfAvailable(() -> Tracer.NOOP);
+        this.propagator = propagator.getIfAvailable(() -> Propagator.NOOP);
         this.probability = probability;
     }
 
