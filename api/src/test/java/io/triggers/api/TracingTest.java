@@ -118,8 +118,8 @@ class TracingTest {
     }
 
     @Test
-    void withTracingOffContextsAreStillStoredAndPassedOn() throws Exception {
-        try (RunningApi off = RunningApi.start(Map.of("management.tracing.enabled", "false",
+    void withExportOffContextsAreStillStoredAndPassedOn() throws Exception {
+        try (RunningApi off = RunningApi.start(Map.of("management.tracing.export.enabled", "false",
                 "management.opentelemetry.tracing.export.otlp.endpoint", collector.endpoint()))) {
             String offKey = off.newUnlimitedOrganizationKey("untraced");
             assertThat(off.send("POST", "/v1/endpoints", offKey, "{\"url\":\"https://example.com/hook\"}", Map.of()).status()).isEqualTo(201);
@@ -132,8 +132,8 @@ class TracingTest {
             assertThat(stored.traceId()).isEqualTo(trace);
             assertThat(stored.sampled()).isTrue();
             assertThat(stored.spanId()).isNotEqualTo(PARENT);
-            // No span at all: the tracer is Micrometer's no-op one.
-            assertThat(off.context.getBean(io.micrometer.tracing.Tracer.class)).isSameAs(io.micrometer.tracing.Tracer.NOOP);
+            // Nothing is exported, though an OTLP endpoint is set: there is no exporter.
+            assertThat(off.context.getBeansOfType(io.opentelemetry.sdk.trace.export.SpanExporter.class)).isEmpty();
         }
     }
 

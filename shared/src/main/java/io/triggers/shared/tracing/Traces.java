@@ -61,7 +61,7 @@ public final class Traces {
     private final Propagator propagator;
     private final double probability;
 
-    /** With tracing switched off ({@code management.tracing.enabled=false}) there is no propagator, and a no-op tracer. */
+    /** Without Spring Boot's tracing auto-configuration (excluded, or no OpenTelemetry bridge) there is no propagator, and a no-op tracer. */
     public Traces(ObjectProvider<Tracer> tracer, ObjectProvider<Propagator> propagator,
                   @Value("${management.tracing.sampling.probability:0.0}") double probability) {
         this.tracer = tracer.getIfAvailable(() -> Tracer.NOOP);
