@@ -5,6 +5,7 @@ import io.micrometer.tracing.TraceContext;
 import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import java.util.Map;
+import java.util.Set;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -30,7 +31,7 @@ public final class Traces {
     /** The span of one delivery attempt. */
     public static final String ATTEMPT = "POST webhook";
     /** The only spans exported ({@link TracingExport}). */
-    public static final java.util.Set<String> SPANS = java.util.Set.of(INGEST, BATCH, ATTEMPT);
+    public static final Set<String> SPANS = Set.of(INGEST, BATCH, ATTEMPT);
 
     private static final Propagator.Getter<String> ONE_HEADER =
             (traceparent, key) -> TraceParent.HEADER.equals(key) ? traceparent : null;
