@@ -4,7 +4,7 @@ import io.micrometer.tracing.Span;
 
 /**
  * The trace context of one piece of work (an ingest request, a delivery attempt) and, only when
- * its trace is sampled, the span that records it. An unsampled one costs a few strings: its
+ * its trace is sampled, the span that records it. An unsampled one costs a few strings at most: its
  * {@code traceparent} is still passed on, and tagging and ending it do nothing.
  */
 public final class Traced {

@@ -159,8 +159,8 @@ public final class DeliveryProcessor {
 
     /**
      * The span of one attempt: a child of the event's ingest span (its trace context travels on the
-     * queue entry); an entry without one (queued before tracing, or an operational event) starts an
-     * unsampled trace named by the event's id.
+     * queue entry); an entry without one (an unsampled event the api started the trace of, an
+     * operational or test event, one queued before tracing) is an unsampled trace named by the event's id.
      */
     private Traced attemptTrace(Picked delivery) {
         return traces.call(Traces.ATTEMPT, delivery.traceParent(), TraceParent.ofEvent(delivery.eventId()));
