@@ -10,7 +10,6 @@ import io.opentelemetry.sdk.OpenTelemetrySdk;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
-import io.triggers.shared.tracing.TraceParent;
 import io.triggers.shared.tracing.Traced;
 import io.triggers.shared.tracing.Traces;
 import java.lang.management.ManagementFactory;
@@ -82,7 +81,7 @@ public final class TracingCost {
                 ingest.end();
             }
             String stored = ingest.traceparent();
-            Traced attempt = traces.call(Traces.ATTEMPT, stored, TraceParent.ofEvent(event));
+            Traced attempt = traces.call(Traces.ATTEMPT, stored, event);
             sink += attempt.traceparent().length();
             if (attempt.recording()) {
                 attempt.tag("http.request.method", "POST").tag("triggers.event_id", event.toString())

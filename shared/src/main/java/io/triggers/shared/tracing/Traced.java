@@ -17,23 +17,16 @@ public final class Traced {
      */
     static final Traced NONE = new Traced(null, null);
 
-    private final TraceParent context;
     private final String traceparent;
     private final Span span;
 
     Traced(TraceParent context, Span span) {
-        this.context = context;
         this.traceparent = context == null ? null : context.header();
         this.span = span;
     }
 
     static Traced unsampled(TraceParent context) {
         return new Traced(context, null);
-    }
-
-    /** This work's trace context, its span (recorded or not) the parent of what it leads to; null for {@link #NONE}. */
-    public TraceParent context() {
-        return context;
     }
 
     /** The {@code traceparent} header naming this work's span; null for {@link #NONE}. */

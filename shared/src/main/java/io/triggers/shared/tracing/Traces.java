@@ -6,6 +6,7 @@ import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.propagation.Propagator;
 import java.util.Map;
 import java.util.Set;
+import java.util.UUID;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.stereotype.Component;
@@ -90,11 +91,12 @@ public final class Traces {
 
     /**
      * The trace of an outgoing call made for stored work (a client span), a child of the stored
-     * context; {@code stored} null or invalid starts an unsampled trace with {@code orElse}'s id.
+     * context; {@code stored} null or invalid is an unsampled trace named by the event
+     * ({@link TraceParent#ofEvent}).
      */
-    public Traced call(String name, String stored, TraceParent orElse) {
+    public Traced call(String name, String stored, UUID eventId) {
         TraceParent parent = TraceParent.parse(stored);
-        return child(name, Span.Kind.CLIENT, parent != null ? parent : orElse);
+        return child(name, Span.Kind.CLIENT, parent != null ? parent : TraceParent.ofEvent(eventId));
     }
 
     private Traced child(String name, Span.Kind kind, TraceParent parent) {

@@ -7,7 +7,6 @@ import io.triggers.shared.logging.RequestContext;
 import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.storage.StorageFailures;
 import io.triggers.shared.time.Timestamps;
-import io.triggers.shared.tracing.TraceParent;
 import io.triggers.shared.tracing.Traced;
 import io.triggers.shared.tracing.Traces;
 import io.triggers.worker.WorkerProperties;
@@ -163,7 +162,7 @@ public final class DeliveryProcessor {
      * operational or test event, one queued before tracing) is an unsampled trace named by the event's id.
      */
     private Traced attemptTrace(Picked delivery) {
-        return traces.call(Traces.ATTEMPT, delivery.traceParent(), TraceParent.ofEvent(delivery.eventId()));
+        return traces.call(Traces.ATTEMPT, delivery.traceParent(), delivery.eventId());
     }
 
     private Mono<Decision> record(Picked delivery, DeliveryTarget target, AttemptOutcome outcome, Traced trace) {
