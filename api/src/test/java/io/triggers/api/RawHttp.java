@@ -52,11 +52,18 @@ final class RawHttp {
      * the answer without ever sending the body: for answers the server must give before reading it.
      */
     static Response answerBeforeBody(int port, String method, String target, String bearer, long contentLength) {
+        return answerBeforeBody(port, method, target, bearer, contentLength, Map.of());
+    }
+
+    static Response answerBeforeBody(int port, String method, String target, String bearer, long contentLength,
+                                     Map<String, String> headers) {
         try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
             socket.setSoTimeout(30_000);
+            StringBuilder extra = new StringBuilder();
+            headers.forEach((name, value) -> extra.append(name).append(": ").append(value).append("\r\n"));
             String head = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nConnection: close\r\n"
                     + "Authorization: Bearer " + bearer + "\r\nContent-Type: application/json\r\nContent-Length: " + contentLength
-                    + "\r\n\r\n";
+                    + "\r\n" + extra + "\r\n";
             OutputStream out = socket.getOutputStream();
             out.write(head.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
@@ -110,6 +117,55 @@ final class RawHttp {
             return new Response(Integer.parseInt(status.group(1)), code.find() ? code.group(1) : null, text);
         } catch (IOException e) {
             throw new IllegalStateException(method + " " + target + " failed", e);
+        }
+    }
+
+    /**
+     * Sends a request's head, then a JSON body of {@code bodyBytes} bytes in 64 KiB writes (as
+     * chunks when {@code chunked}), as a client that writes its whole request before reading does,
+     * then reads the answer. Fails if a write fails: the server reset the connection under a body
+     * it did not read, and the answer it may have sent was then lost to clients that read late.
+     */
+    static Response sendLargeBody(int port, String target, String bearer, long bodyBytes, boolean chunked) {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            socket.setSoTimeout(30_000);
+            StringBuilder head = new StringBuilder("POST ").append(target).append(" HTTP/1.1\r\nHost: 127.0.0.1:").append(port)
+                    .append("\r\nConnection: close\r\nContent-Type: application/json\r\n");
+            if (bearer != null) {
+                head.append("Authorization: Bearer ").append(bearer).append("\r\n");
+            }
+            head.append(chunked ? "Transfer-Encoding: chunked\r\n" : "Content-Length: " + bodyBytes + "\r\n").append("\r\n");
+            OutputStream out = socket.getOutputStream();
+            out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+            byte[] piece = new byte[64 * 1024];
+            java.util.Arrays.fill(piece, (byte) ' ');
+            piece[0] = '[';
+            long left = bodyBytes;
+            while (left > 0) {
+                int size = (int) Math.min(piece.length, left);
+                if (chunked) {
+                    out.write((Integer.toHexString(size) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                }
+                out.write(piece, 0, size);
+                if (chunked) {
+                    out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                }
+                piece[0] = ' ';
+                left -= size;
+            }
+            if (chunked) {
+                out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            }
+            out.flush();
+            String text = readAnswer(socket.getInputStream());
+            Matcher status = STATUS.matcher(text);
+            if (!status.find()) {
+                throw new IllegalStateException("no HTTP answer to POST " + target + ": " + text);
+            }
+            Matcher code = CODE.matcher(text);
+            return new Response(Integer.parseInt(status.group(1)), code.find() ? code.group(1) : null, text);
+        } catch (IOException e) {
+            throw new IllegalStateException("POST " + target + " with " + bodyBytes + " bytes failed", e);
         }
     }
 }

@@ -4,11 +4,11 @@ import io.triggers.api.events.IngestProperties;
 import java.io.InputStream;
 import java.util.List;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 import tools.jackson.core.JacksonException;
@@ -82,11 +82,40 @@ public final class JsonBodies {
         if (declared > maxBytes) {
             return Mono.error(ApiException.payloadTooLarge(maxBytes));
         }
-        int limit = (int) Math.min(maxBytes, Integer.MAX_VALUE - 1);
-        Mono<DataBuffer> body = DataBufferUtils.join(request.getBody(), limit)
-                .onErrorMap(DataBufferLimitException.class, e -> ApiException.payloadTooLarge(maxBytes))
+        Mono<DataBuffer> body = joinWithin(request.getBody(), maxBytes)
                 .switchIfEmpty(Mono.error(() -> ApiException.malformedJson("request body is required")));
         return (parseOn == null ? body : body.publishOn(parseOn)).map(this::parse);
+    }
+
+    /**
+     * The body's bytes joined, or a {@code 413} when there are more than {@code maxBytes}: then the
+     * rest of the body (to {@link UnreadBodies#MAX_DISCARDED_BYTES}) is read and dropped first, so
+     * that the answer reaches the caller (see {@link UnreadBodies}).
+     */
+    private static Mono<DataBuffer> joinWithin(Flux<DataBuffer> raw, long maxBytes) {
+        return Mono.defer(() -> {
+            long[] seen = {0};
+            // handle, not filter: a filter's dropped elements go to join's discard hook as well,
+            // which released them a second time.
+            Flux<DataBuffer> kept = raw.handle((buffer, sink) -> {
+                seen[0] += buffer.readableByteCount();
+                if (seen[0] <= maxBytes) {
+                    sink.next(buffer);
+                    return;
+                }
+                DataBufferUtils.release(buffer);
+                if (seen[0] > maxBytes + UnreadBodies.MAX_DISCARDED_BYTES) {
+                    sink.error(ApiException.payloadTooLarge(maxBytes));
+                }
+            });
+            return DataBufferUtils.join(kept).flatMap(joined -> {
+                if (seen[0] > maxBytes) {
+                    DataBufferUtils.release(joined);
+                    return Mono.error(ApiException.payloadTooLarge(maxBytes));
+                }
+                return Mono.just(joined);
+            });
+        });
     }
 
     /** The body as a JSON object, or an empty object when the request has no body at all. */
