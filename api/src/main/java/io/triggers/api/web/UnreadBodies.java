@@ -10,6 +10,7 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.server.reactive.HttpHandler;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -45,15 +46,22 @@ public class UnreadBodies {
     }
 
     static HttpHandler decorate(HttpHandler handler) {
-        return (request, response) -> {
+        return new Handler(handler);
+    }
+
+    /** Spring's handler, with every request that may carry a body watched for whether it was read. */
+    public record Handler(HttpHandler delegate) implements HttpHandler {
+
+        @Override
+        public Mono<Void> handle(ServerHttpRequest request, ServerHttpResponse response) {
             if (!mayLeaveBytesUnread(request.getHeaders())) {
-                return handler.handle(request, response);
+                return delegate.handle(request, response);
             }
             Watched watched = new Watched(request);
             response.beforeCommit(() -> watched.read ? Mono.empty()
                     : discard(request.getBody(), MAX_DISCARDED_BYTES).timeout(MAX_DISCARD_TIME, Mono.empty()));
-            return handler.handle(watched, response);
-        };
+            return delegate.handle(watched, response);
+        }
     }
 
     private static boolean mayLeaveBytesUnread(HttpHeaders headers) {
