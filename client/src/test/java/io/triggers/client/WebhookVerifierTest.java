@@ -71,17 +71,25 @@ class WebhookVerifierTest {
 
     @Test
     void aTimestampOutsideTheToleranceFailsEvenWithAGoodSignature() throws Exception {
+        // The verifier's clock is fixed at the test's "now": on the system clock, a second that ends
+        // between signing and verifying made the future timestamp 300 s ahead, inside the tolerance.
+        WebhookVerifier atNow = WebhookVerifier.of(secret).withClock(Clock.fixed(Instant.ofEpochSecond(now), ZoneOffset.UTC));
         long stale = now - 301;
         String staleSignature = new Webhook(secret).sign("msg_6", stale, BODY);
-        assertThatThrownBy(() -> WebhookVerifier.of(secret).verify(headers("msg_6", stale, staleSignature), BYTES))
+        assertThatThrownBy(() -> atNow.verify(headers("msg_6", stale, staleSignature), BYTES))
                 .hasMessageContaining("old")
                 .extracting(e -> ((WebhookVerificationException) e).reason()).isEqualTo(Reason.TIMESTAMP_TOO_OLD);
         long future = now + 301;
         String futureSignature = new Webhook(secret).sign("msg_6", future, BODY);
-        assertThatThrownBy(() -> WebhookVerifier.of(secret).verify(headers("msg_6", future, futureSignature), BYTES))
+        assertThatThrownBy(() -> atNow.verify(headers("msg_6", future, futureSignature), BYTES))
                 .extracting(e -> ((WebhookVerificationException) e).reason()).isEqualTo(Reason.TIMESTAMP_TOO_NEW);
+        // Exactly the tolerance away, either way, is inside it.
+        for (long edge : new long[] {now - 300, now + 300}) {
+            String signature = new Webhook(secret).sign("msg_7", edge, BODY);
+            assertThat(atNow.verify(headers("msg_7", edge, signature), BYTES).timestamp()).isEqualTo(Instant.ofEpochSecond(edge));
+        }
         // A wider tolerance, or a clock at the time it was sent, accepts it.
-        assertThat(WebhookVerifier.of(secret).withTolerance(Duration.ofMinutes(10)).verify(headers("msg_6", stale, staleSignature), BYTES))
+        assertThat(atNow.withTolerance(Duration.ofMinutes(10)).verify(headers("msg_6", stale, staleSignature), BYTES))
                 .isNotNull();
         assertThat(WebhookVerifier.of(secret).withClock(Clock.fixed(Instant.ofEpochSecond(stale), ZoneOffset.UTC))
                 .verify(headers("msg_6", stale, staleSignature), BYTES)).isNotNull();
