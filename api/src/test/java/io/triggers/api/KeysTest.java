@@ -71,12 +71,17 @@ class KeysTest {
         String old = key(api.createOrganization("{\"name\":\"rotate-grace\",\"rate_limit_per_minute\":0}"));
         String oldId = keyIds(old).get(0).get("id").stringValue();
 
+        Instant before = Instant.now();
         Answer rotated = api.send("POST", "/v1/keys/" + oldId + "/rotate", old, "{\"grace_period_seconds\":2}", Map.of());
+        Instant after = Instant.now();
         String fresh = rotated.json().get("key").stringValue();
 
         assertThat(api.send("GET", "/v1/me", old, null, Map.of()).status()).isEqualTo(200);
         JsonNode listedOld = keyIds(fresh).get(0);
-        assertThat(Instant.parse(listedOld.get("expires_at").stringValue())).isBetween(Instant.now(), Instant.now().plusSeconds(3));
+        // Two seconds from the rotation, whenever this line runs (it compared with the time now, which a
+        // slow moment between the calls could push past the expiry).
+        assertThat(Instant.parse(listedOld.get("expires_at").stringValue()))
+                .isBetween(before.plusSeconds(2).minusMillis(1), after.plusSeconds(2).plusMillis(1));
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
                 .until(() -> api.send("GET", "/v1/me", old, null, Map.of()).status() == 401);
         assertThat(api.send("GET", "/v1/me", fresh, null, Map.of()).status()).isEqualTo(200);
