@@ -3,7 +3,10 @@ package io.triggers.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.triggers.api.RunningApi.Answer;
+import io.triggers.api.events.EventQueue;
+import io.triggers.api.ratelimit.RateLimiter;
 import io.triggers.api.web.UnreadBodies;
+import io.triggers.shared.queue.FixedScript;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -198,6 +201,23 @@ class RateLimitTest {
         Answer ingest = api.send("POST", "/v1/events", key, EVENT, Map.of());
         assertThat(ingest.status()).isEqualTo(201);
         assertThat(ingest.header("X-RateLimit-Limit")).isEqualTo("1");
+    }
+
+    /**
+     * The Lua scripts run on the event loops for every request (the rate limit's, the queue's) take
+     * no lock to name themselves: {@code RedisScript.of}'s scripts take one on every use, and CI's
+     * BlockHound caught an event loop parked on it ({@link FixedScript}).
+     */
+    @Test
+    void theScriptsRunForEveryRequestAreFixed() throws Exception {
+        java.lang.reflect.Field script = RateLimiter.class.getDeclaredField("script");
+        script.setAccessible(true);
+        assertThat(script.get(api.context.getBean(RateLimiter.class))).isInstanceOf(FixedScript.class);
+        for (String name : java.util.List.of("ENQUEUE", "DESCRIBE", "PRESENT")) {
+            java.lang.reflect.Field queueScript = EventQueue.class.getDeclaredField(name);
+            queueScript.setAccessible(true);
+            assertThat(queueScript.get(null)).as(name).isInstanceOf(FixedScript.class);
+        }
     }
 
     private static String organization(int limit) {

@@ -5,6 +5,7 @@ import io.triggers.shared.logging.RequestContext;
 import io.triggers.shared.logging.ThrottledLog;
 import io.triggers.shared.queue.QueueEntry;
 import io.triggers.shared.queue.QueueKeys;
+import io.triggers.shared.queue.FixedScript;
 import io.triggers.shared.queue.QueueScripts;
 import io.triggers.shared.queue.ShardLayouts;
 import java.time.Duration;
@@ -34,9 +35,9 @@ public final class EventQueue {
 
     private static final Logger log = LoggerFactory.getLogger(EventQueue.class);
     private static final ThrottledLog NOT_QUEUED = new ThrottledLog(log, Duration.ofSeconds(10));
-    private static final RedisScript<Long> ENQUEUE = RedisScript.of(QueueScripts.ENQUEUE.source(), Long.class);
-    private static final RedisScript<Long> DESCRIBE = RedisScript.of(QueueScripts.DESCRIBE.source(), Long.class);
-    private static final RedisScript<String> PRESENT = RedisScript.of(QueueScripts.PRESENT.source(), String.class);
+    private static final RedisScript<Long> ENQUEUE = FixedScript.of(QueueScripts.ENQUEUE.source(), Long.class);
+    private static final RedisScript<Long> DESCRIBE = FixedScript.of(QueueScripts.DESCRIBE.source(), Long.class);
+    private static final RedisScript<String> PRESENT = FixedScript.of(QueueScripts.PRESENT.source(), String.class);
 
     private final ReactiveStringRedisTemplate redis;
     private final QueueKeys keys;

@@ -6,6 +6,7 @@ import io.triggers.api.auth.Tenant;
 import io.triggers.api.organizations.Tiers;
 import io.triggers.shared.config.RedisKeysProperties;
 import io.triggers.shared.logging.ThrottledLog;
+import io.triggers.shared.queue.FixedScript;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -72,11 +73,10 @@ public final class RateLimiter {
         // Read (and its SHA-1 computed) here, once: a script backed by a resource reads the file on
         // first use, which would be a file read on an event loop.
         try (InputStream source = new ClassPathResource("ratelimit/gcra.lua").getInputStream()) {
-            this.script = RedisScript.of(new String(source.readAllBytes(), StandardCharsets.UTF_8), List.class);
+            this.script = FixedScript.of(new String(source.readAllBytes(), StandardCharsets.UTF_8), List.class);
         } catch (IOException e) {
             throw new UncheckedIOException("ratelimit/gcra.lua is missing from the application", e);
         }
-        this.script.getSha1();
         this.unavailable = Counter.builder("triggers.ratelimit.unavailable")
                 .description("Requests let through without a rate-limit decision because Redis did not answer")
                 .register(meters);
