@@ -47,6 +47,16 @@ final class RawHttp {
         return read.toString(StandardCharsets.UTF_8);
     }
 
+    /** The answer's status and error code, or a failure naming the request when there is no HTTP answer. */
+    private static Response parse(String text, String request) {
+        Matcher status = STATUS.matcher(text);
+        if (!status.find()) {
+            throw new IllegalStateException("no HTTP answer to " + request + ": " + text);
+        }
+        Matcher code = CODE.matcher(text);
+        return new Response(Integer.parseInt(status.group(1)), code.find() ? code.group(1) : null, text);
+    }
+
     /**
      * Sends only a request's head, announcing {@code contentLength} bytes of JSON body, and reads
      * the answer without ever sending the body: for answers the server must give before reading it.
@@ -68,12 +78,7 @@ final class RawHttp {
             out.write(head.getBytes(StandardCharsets.ISO_8859_1));
             out.flush();
             String text = readAnswer(socket.getInputStream());
-            Matcher status = STATUS.matcher(text);
-            if (!status.find()) {
-                throw new IllegalStateException("no HTTP status in: " + text);
-            }
-            Matcher code = CODE.matcher(text);
-            return new Response(Integer.parseInt(status.group(1)), code.find() ? code.group(1) : null, text);
+            return parse(text, method + " " + target);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -109,12 +114,7 @@ final class RawHttp {
             out.write(request);
             out.flush();
             String text = readAnswer(socket.getInputStream());
-            Matcher status = STATUS.matcher(text);
-            if (!status.find()) {
-                throw new IllegalStateException("no HTTP answer to " + method + " " + target + ": " + text);
-            }
-            Matcher code = CODE.matcher(text);
-            return new Response(Integer.parseInt(status.group(1)), code.find() ? code.group(1) : null, text);
+            return parse(text, method + " " + target);
         } catch (IOException e) {
             throw new IllegalStateException(method + " " + target + " failed", e);
         }
@@ -158,12 +158,7 @@ final class RawHttp {
             }
             out.flush();
             String text = readAnswer(socket.getInputStream());
-            Matcher status = STATUS.matcher(text);
-            if (!status.find()) {
-                throw new IllegalStateException("no HTTP answer to POST " + target + ": " + text);
-            }
-            Matcher code = CODE.matcher(text);
-            return new Response(Integer.parseInt(status.group(1)), code.find() ? code.group(1) : null, text);
+            return parse(text, "POST " + target);
         } catch (IOException e) {
             throw new IllegalStateException("POST " + target + " with " + bodyBytes + " bytes failed", e);
         }

@@ -42,11 +42,7 @@ public class UnreadBodies {
 
     @Bean
     WebHttpHandlerBuilderCustomizer unreadBodiesAreDropped() {
-        return builder -> builder.httpHandlerDecorator(UnreadBodies::decorate);
-    }
-
-    static HttpHandler decorate(HttpHandler handler) {
-        return new Handler(handler);
+        return builder -> builder.httpHandlerDecorator(Handler::new);
     }
 
     /** Spring's handler, with every request that may carry a body watched for whether it was read. */
